@@ -1,0 +1,53 @@
+// buildApp(services): the Fastify application with every hook and route. Reads no env, opens nothing.
+import '@fastify/swagger'; // route schema types: summary, tags, security
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { AccessLog } from './http/access-log.js';
+import { handleClientError, registerErrorHandling } from './http/error-handler.js';
+import { generateRequestId } from './http/request-id.js';
+import { CspErrorResponseSchema } from './http/schemas.js';
+import { mfaRoutes, UserMfaStatusDto } from './mfa/routes.js';
+import type { Services } from './services.js';
+import { AccessTokenDto, PublicKeyDto, tokenRoutes } from './tokens/routes.js';
+
+/** Limits that keep a slow or oversized client from stalling the server. */
+export const HTTP_LIMITS = {
+  bodyLimitBytes: 64 * 1024,
+  /** Room for an oversized token to reach the token check and get a proper 401. */
+  maxHeaderBytes: 32 * 1024,
+  requestTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 5_000,
+};
+
+export interface AppOptions {
+  /** A pino logger; without one the app logs nothing (tests). */
+  logger?: FastifyBaseLogger;
+}
+
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    logController: new AccessLog(),
+    genReqId: generateRequestId,
+    trustProxy: services.config.trustProxy,
+    bodyLimit: HTTP_LIMITS.bodyLimitBytes,
+    requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+    keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+    http: { maxHeaderSize: HTTP_LIMITS.maxHeaderBytes },
+    clientErrorHandler: handleClientError,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: false },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  registerErrorHandling(app, async (request) => {
+    await services.limits.failedAuth.consume(request.ip);
+  });
+
+  for (const schema of [CspErrorResponseSchema, UserMfaStatusDto, AccessTokenDto, PublicKeyDto]) app.addSchema(schema);
+  await app.register(tokenRoutes(services));
+  await app.register(mfaRoutes(services));
+  return app;
+}

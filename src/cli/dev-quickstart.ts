@@ -1,0 +1,35 @@
+// `serve --dev`: on an empty store, a demo user and API token, and curl commands to try them.
+// Only demo data: logging, limits and performance are the same as without --dev.
+import { createApiToken } from '../tokens/api-tokens.js';
+import { hashPassword } from '../principals/passwords.js';
+import { createUser } from '../principals/users.js';
+import type { Services } from '../services.js';
+import type { CliIo } from './common.js';
+
+export const DEMO_USERNAME = 'demo';
+export const DEMO_PASSWORD = 'demo-password';
+
+export async function printDevQuickstart(services: Services, address: string, io: CliIo): Promise<void> {
+  const { store, clock } = services;
+  const anyUser = await store.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  const base = address.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
+  const lines = ['', '── principal-mfa development quickstart ──'];
+  if (anyUser) {
+    lines.push('The store already has users, so no demo data was created. Make an API token with:');
+    lines.push(`  node bin/principal-mfa api-tokens create --username ${DEMO_USERNAME}`);
+    lines.push('and use it as API_TOKEN below.', '');
+    lines.push('  API_TOKEN=<your API token>');
+  } else {
+    const user = await createUser(store, clock, { username: DEMO_USERNAME, passwordHash: await hashPassword(DEMO_PASSWORD) });
+    const apiToken = await createApiToken(store, clock, user.id);
+    lines.push(`Created user "${DEMO_USERNAME}" (password "${DEMO_PASSWORD}") and an API token (shown only now).`, '');
+    lines.push(`  API_TOKEN=${apiToken}`);
+  }
+  lines.push(
+    `  ACCESS_TOKEN=$(curl -s -X POST ${base}/csp/gateway/am/api/auth/api-tokens/authorize \\`,
+    `      -d "api_token=$API_TOKEN" | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
+    `  curl -s ${base}/csp/gateway/iam/vmwid/api/principal/mfa/status -H "csp-auth-token: $ACCESS_TOKEN"`,
+    '',
+  );
+  io.stderr.write(`${lines.join('\n')}\n`);
+}

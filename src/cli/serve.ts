@@ -1,0 +1,35 @@
+// principal-mfa serve: load config → open store → build app → listen; SIGTERM drains and exits 0.
+import pino from 'pino';
+import { buildApp } from '../app.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { createServices } from '../services.js';
+import { printDevQuickstart } from './dev-quickstart.js';
+import { CliError, type CliIo } from './common.js';
+
+export async function serveCommand(args: string[], io: CliIo): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(args, io.env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message);
+    throw error;
+  }
+  const logger = pino({ level: config.logLevel, base: { service: 'principal-mfa' } });
+  const services = await createServices(config);
+  const app = await buildApp(services, { logger });
+  const address = await app.listen({ host: config.host, port: config.port });
+  logger.info({ address, database: config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@'), issuer: config.issuer, dev: config.dev }, 'principal-mfa listening');
+  if (config.dev) await printDevQuickstart(services, address, io);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining and shutting down');
+    await app.close(); // stops accepting, waits for in-flight requests
+    await services.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}

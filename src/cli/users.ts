@@ -1,0 +1,51 @@
+// principal-mfa users create|disable|enable|delete
+import { hashPassword } from '../principals/passwords.js';
+import { createUser, deleteUser, findUserByUsername, setUserEnabled } from '../principals/users.js';
+import { type CliIo, CliError, clock, parseCommandArgs, printResult, readStdin, requireString, requireUserByUsername, withStore } from './common.js';
+
+const USERNAME = /^[A-Za-z0-9._@+-]{1,255}$/;
+const ORG = /^[A-Za-z0-9._-]{1,255}$/;
+
+export async function usersCommand(action: string | undefined, args: string[], io: CliIo): Promise<void> {
+  switch (action) {
+    case 'create':
+      return createUserCommand(args, io);
+    case 'disable':
+    case 'enable':
+    case 'delete':
+      return changeUserCommand(action, args, io);
+    default:
+      throw new CliError('usage: principal-mfa users create|disable|enable|delete --username U');
+  }
+}
+
+async function createUserCommand(args: string[], io: CliIo): Promise<void> {
+  const values = parseCommandArgs(args, { username: { type: 'string' }, org: { type: 'string' }, 'password-stdin': { type: 'boolean' } });
+  const username = requireString(values, 'username');
+  if (!USERNAME.test(username)) throw new CliError('--username may hold 1-255 letters, digits and . _ @ + -');
+  const org = (values.org as string | undefined) ?? 'default';
+  if (!ORG.test(org)) throw new CliError('--org may hold 1-255 letters, digits and . _ -');
+  let passwordHash: string | null = null;
+  if (values['password-stdin']) {
+    const password = (await readStdin(io.stdin)).replace(/\r?\n$/, '');
+    if (password.length < 8) throw new CliError('the password must have at least 8 characters');
+    passwordHash = await hashPassword(password);
+  }
+  const user = await withStore(values, io, async (store) => {
+    if (await findUserByUsername(store, username)) throw new CliError(`a user named "${username}" exists already`);
+    return createUser(store, clock, { username, orgId: org, passwordHash });
+  });
+  printResult(io, values, { id: user.id, username: user.username }, `created user ${user.username} (${user.id})`);
+}
+
+async function changeUserCommand(action: 'disable' | 'enable' | 'delete', args: string[], io: CliIo): Promise<void> {
+  const values = parseCommandArgs(args, { username: { type: 'string' } });
+  const username = requireString(values, 'username');
+  const user = await withStore(values, io, async (store) => {
+    const found = await requireUserByUsername(store, username);
+    if (action === 'delete') await deleteUser(store, found.id);
+    else await setUserEnabled(store, found.id, action === 'enable');
+    return found;
+  });
+  printResult(io, values, { id: user.id, username: user.username, action }, `${action}d user ${user.username}`);
+}

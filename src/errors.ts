@@ -1,0 +1,94 @@
+// The one error table: every error code the service can answer with, its HTTP status,
+// CSP moduleCode / cspErrorCode and default message. docs/errors.md is kept in sync by a test.
+
+/** Module codes group errors by the part of the service that raised them. */
+export const MODULE = { gateway: 540, tokens: 541, mfa: 542, audit: 543 } as const;
+
+interface ErrorSpec {
+  status: number;
+  moduleCode: number;
+  cspErrorCode: string;
+  message: string;
+}
+
+function spec(status: number, moduleCode: number, serial: number, message: string): ErrorSpec {
+  return { status, moduleCode, cspErrorCode: `${moduleCode}.${status}-${serial}`, message };
+}
+
+export const ERRORS = {
+  // Generic HTTP layer
+  invalid_request: spec(400, MODULE.gateway, 1, 'The request is malformed or has invalid parameters.'),
+  not_found: spec(404, MODULE.gateway, 2, 'No such resource.'),
+  method_not_allowed: spec(405, MODULE.gateway, 3, 'This method is not allowed on this resource.'),
+  payload_too_large: spec(413, MODULE.gateway, 4, 'The request body is too large.'),
+  unsupported_media_type: spec(415, MODULE.gateway, 5, 'The request body has an unsupported content type.'),
+  rate_limited: spec(429, MODULE.gateway, 6, 'Too many requests; retry later.'),
+  auth_rate_limited: spec(429, MODULE.gateway, 7, 'Too many failed authentications from this address; retry later.'),
+  internal_error: spec(500, MODULE.gateway, 8, 'An unexpected error has occurred while processing the request.'),
+  service_unavailable: spec(503, MODULE.gateway, 9, 'The service is temporarily unavailable.'),
+  header_too_large: spec(431, MODULE.gateway, 10, 'The request headers are too large.'),
+  request_timeout: spec(408, MODULE.gateway, 11, 'The request took too long to arrive.'),
+
+  // csp-auth-token checks
+  unauthenticated: spec(401, MODULE.tokens, 1, 'Authentication is required: send a valid access token in the csp-auth-token header.'),
+  invalid_token: spec(401, MODULE.tokens, 2, 'The access token is invalid.'),
+  token_expired: spec(401, MODULE.tokens, 3, 'The access token has expired.'),
+  token_too_large: spec(401, MODULE.tokens, 4, 'The access token is larger than the accepted size.'),
+  service_account_forbidden: spec(403, MODULE.tokens, 5, 'Service accounts may not use this API; it is for user accounts only.'),
+  user_disabled: spec(403, MODULE.tokens, 6, 'The user account is disabled.'),
+  principal_not_found: spec(404, MODULE.tokens, 7, 'The principal named by the token no longer exists.'),
+
+  // Token issuing
+  invalid_grant: spec(400, MODULE.tokens, 8, 'The API token is invalid, revoked or expired.'),
+  invalid_client: spec(401, MODULE.tokens, 9, 'Client authentication failed.'),
+  unsupported_grant_type: spec(400, MODULE.tokens, 10, 'The grant type is not supported.'),
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface ApiErrorOptions {
+  /** Seconds until a retry may succeed; sent as Retry-After. */
+  retryAfterSeconds?: number;
+  /** Extra response headers (e.g. RateLimit, Allow). */
+  headers?: Record<string, string>;
+  /** Internal cause, logged but never shown to the client. */
+  cause?: unknown;
+}
+
+/** The only error type handlers throw on purpose; anything else becomes a generic 500. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryAfterSeconds?: number;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, message?: string, options: ApiErrorOptions = {}) {
+    super(message ?? ERRORS[code].message, { cause: options.cause });
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export interface CspErrorResponse {
+  statusCode: number;
+  errorCode: string;
+  cspErrorCode: string;
+  message: string;
+  moduleCode: number;
+  requestId: string;
+}
+
+export function toCspErrorResponse(error: ApiError, requestId: string): CspErrorResponse {
+  const entry = ERRORS[error.code];
+  return {
+    statusCode: entry.status,
+    errorCode: error.code,
+    cspErrorCode: entry.cspErrorCode,
+    message: error.message,
+    moduleCode: entry.moduleCode,
+    requestId,
+  };
+}

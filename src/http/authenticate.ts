@@ -1,0 +1,42 @@
+// The csp-auth-token gate of the principal MFA API: verify → limit per principal → user accounts only
+// → read the user from the store (every request, so disable/delete by the CLI wins at once).
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { ApiError } from '../errors.js';
+import { rateLimitHeaders } from '../limits/rate-limiter.js';
+import { findUserById, userIdFromSubject } from '../principals/users.js';
+import type { Services } from '../services.js';
+import './request-context.js';
+
+export const AUTH_HEADER = 'csp-auth-token';
+
+/** Refuse an address that has failed authentication too often, before any costly check. */
+export async function refuseBlockedAddress(services: Services, request: FastifyRequest): Promise<void> {
+  const decision = await services.limits.failedAuth.peek(request.ip);
+  if (!decision.allowed) throw new ApiError('auth_rate_limited', undefined, { headers: rateLimitHeaders(decision), retryAfterSeconds: decision.resetSeconds });
+}
+
+export function requireUser(services: Services): preHandlerAsyncHookHandler {
+  return async function authenticateUser(request: FastifyRequest, reply: FastifyReply) {
+    const header = request.headers[AUTH_HEADER];
+    // Node joins repeated headers with ", ", which no JWT contains: two tokens fail verification.
+    const token = typeof header === 'string' ? header : undefined;
+    let claims = services.verifier.verifyCached(token);
+    if (!claims) {
+      await refuseBlockedAddress(services, request);
+      claims = await services.verifier.verify(token);
+    }
+    const decision = await services.limits.requests.consume(claims.sub);
+    const headers = rateLimitHeaders(decision);
+    if (!decision.allowed) throw new ApiError('rate_limited', undefined, { headers, retryAfterSeconds: decision.resetSeconds });
+    // Everything behind this gate is principal data: never cached by a proxy or browser.
+    reply.headers({ ...headers, 'Cache-Control': 'no-store' });
+    // Application (client-credentials) tokens carry no username: the official policy allows users only.
+    if (typeof claims.username !== 'string') throw new ApiError('service_account_forbidden');
+    const userId = userIdFromSubject(claims.sub);
+    const user = userId === undefined ? undefined : await findUserById(services.store, userId);
+    if (!user) throw new ApiError('principal_not_found');
+    if (!user.enabled) throw new ApiError('user_disabled');
+    request.claims = claims;
+    request.user = user;
+  };
+}

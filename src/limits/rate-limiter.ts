@@ -1,0 +1,80 @@
+// Fixed-window rate limits behind one interface: in memory by default, Redis when copies share limits.
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  /** Requests allowed per window. */
+  limit: number;
+  remaining: number;
+  /** Seconds until the window resets (integer, ≥ 1 when blocked). */
+  resetSeconds: number;
+  windowSeconds: number;
+  /** Name used in the RateLimit / RateLimit-Policy headers. */
+  policy: string;
+}
+
+export interface RateLimiter {
+  readonly policy: string;
+  readonly limit: number;
+  readonly windowSeconds: number;
+  /** Count one event for the key and say whether it stays within the limit. */
+  consume(key: string): Promise<RateLimitDecision>;
+  /** Say whether the key is already over the limit, without counting anything. */
+  peek(key: string): Promise<RateLimitDecision>;
+}
+
+type FlexibleLimiter = Pick<RateLimiterMemory, 'consume' | 'get' | 'points' | 'duration'>;
+
+/** Adapts any rate-limiter-flexible limiter (memory, Redis, …) to our interface. */
+export class FlexibleRateLimiter implements RateLimiter {
+  readonly limit: number;
+  readonly windowSeconds: number;
+
+  constructor(
+    readonly policy: string,
+    private readonly inner: FlexibleLimiter,
+  ) {
+    this.limit = inner.points;
+    this.windowSeconds = inner.duration;
+  }
+
+  async consume(key: string): Promise<RateLimitDecision> {
+    try {
+      return this.decision(await this.inner.consume(key), true);
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return this.decision(rejection, false);
+      throw rejection;
+    }
+  }
+
+  async peek(key: string): Promise<RateLimitDecision> {
+    const res = await this.inner.get(key);
+    if (!res) return { allowed: true, limit: this.limit, remaining: this.limit, resetSeconds: this.windowSeconds, windowSeconds: this.windowSeconds, policy: this.policy };
+    return this.decision(res, res.consumedPoints < this.limit);
+  }
+
+  private decision(res: RateLimiterRes, allowed: boolean): RateLimitDecision {
+    return {
+      allowed,
+      limit: this.limit,
+      remaining: Math.max(0, res.remainingPoints),
+      resetSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+      windowSeconds: this.windowSeconds,
+      policy: this.policy,
+    };
+  }
+}
+
+export function memoryRateLimiter(policy: string, limitPerWindow: number, windowSeconds = 60): RateLimiter {
+  return new FlexibleRateLimiter(policy, new RateLimiterMemory({ points: limitPerWindow, duration: windowSeconds }));
+}
+
+/** IETF draft RateLimit headers (structured-field form) plus Retry-After when blocked. */
+export function rateLimitHeaders(d: RateLimitDecision): Record<string, string> {
+  const headers: Record<string, string> = {
+    'RateLimit-Policy': `"${d.policy}";q=${d.limit};w=${d.windowSeconds}`,
+    RateLimit: `"${d.policy}";r=${d.remaining};t=${d.resetSeconds}`,
+  };
+  if (!d.allowed) headers['Retry-After'] = String(d.resetSeconds);
+  return headers;
+}

@@ -1,0 +1,36 @@
+// The principal's MFA state as CSP reports it (UserMfaStatusDto).
+import type BetterSqlite3 from 'better-sqlite3';
+import type { User } from '../principals/users.js';
+import type { Store } from '../storage/database.js';
+
+export interface UserMfaStatus {
+  activated: boolean;
+  deviceName?: string;
+  turnedOn: boolean;
+  username: string;
+}
+
+interface DeviceStateRow {
+  device_name: string;
+  activated_at: number | null;
+  turned_on: number;
+}
+
+const statements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
+
+async function findDeviceState(store: Store, userId: string): Promise<DeviceStateRow | undefined> {
+  if (store.sqlite) {
+    // Hot path of the status endpoint: a cached prepared statement, not a Kysely query.
+    let stmt = statements.get(store.sqlite);
+    if (!stmt) statements.set(store.sqlite, (stmt = store.sqlite.prepare('select device_name, activated_at, turned_on from mfa_devices where user_id = ?')));
+    return stmt.get(userId) as DeviceStateRow | undefined;
+  }
+  return store.db.selectFrom('mfa_devices').select(['device_name', 'activated_at', 'turned_on']).where('user_id', '=', userId).executeTakeFirst();
+}
+
+/** A pending (not yet activated) device is not shown: CSP's deviceName is the activated device's. */
+export async function getMfaStatus(store: Store, user: User): Promise<UserMfaStatus> {
+  const device = await findDeviceState(store, user.id);
+  if (!device || device.activated_at === null) return { activated: false, turnedOn: false, username: user.username };
+  return { activated: true, deviceName: device.device_name, turnedOn: Number(device.turned_on) === 1, username: user.username };
+}

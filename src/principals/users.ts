@@ -1,0 +1,95 @@
+// Users: the principals that own an MFA device. Lookups by id sit on the hot path of every MFA request.
+import { randomUUID } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Clock } from '../clock.js';
+import type { Store } from '../storage/database.js';
+
+export const DEFAULT_DOMAIN = 'local';
+export const DEFAULT_ORG = 'default';
+
+export interface User {
+  id: string;
+  username: string;
+  domain: string;
+  orgId: string;
+  enabled: boolean;
+  passwordHash: string | null;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  domain: string;
+  org_id: string;
+  enabled: number;
+  password_hash: string | null;
+}
+
+const toUser = (row: UserRow): User => ({
+  id: row.id,
+  username: row.username,
+  domain: row.domain,
+  orgId: row.org_id,
+  enabled: Number(row.enabled) === 1,
+  passwordHash: row.password_hash,
+});
+
+const COLUMNS = ['id', 'username', 'domain', 'org_id', 'enabled', 'password_hash'] as const;
+const byIdStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
+
+/** Read straight from the store every time: disable/delete by the CLI must win on the next request. */
+export async function findUserById(store: Store, id: string): Promise<User | undefined> {
+  if (store.sqlite) {
+    // Prepared once per connection: Kysely would re-prepare on every call of this hot path.
+    let stmt = byIdStatements.get(store.sqlite);
+    if (!stmt) byIdStatements.set(store.sqlite, (stmt = store.sqlite.prepare(`select ${COLUMNS.join(', ')} from users where id = ?`)));
+    const row = stmt.get(id) as UserRow | undefined;
+    return row && toUser(row);
+  }
+  const row = await store.db.selectFrom('users').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+  return row && toUser(row);
+}
+
+export async function findUserByUsername(store: Store, username: string, domain = DEFAULT_DOMAIN): Promise<User | undefined> {
+  const row = await store.db.selectFrom('users').select(COLUMNS).where('username', '=', username).where('domain', '=', domain).executeTakeFirst();
+  return row && toUser(row);
+}
+
+export interface NewUser {
+  username: string;
+  domain?: string;
+  orgId?: string;
+  passwordHash?: string | null;
+  id?: string;
+}
+
+export async function createUser(store: Store, clock: Clock, input: NewUser): Promise<User> {
+  const row = {
+    id: input.id ?? randomUUID(),
+    username: input.username,
+    domain: input.domain ?? DEFAULT_DOMAIN,
+    org_id: input.orgId ?? DEFAULT_ORG,
+    password_hash: input.passwordHash ?? null,
+    enabled: 1,
+    created_at: clock.now(),
+  };
+  await store.db.insertInto('users').values(row).execute();
+  return toUser(row);
+}
+
+export async function setUserEnabled(store: Store, id: string, enabled: boolean): Promise<void> {
+  await store.db.updateTable('users').set({ enabled: enabled ? 1 : 0 }).where('id', '=', id).execute();
+}
+
+export async function deleteUser(store: Store, id: string): Promise<void> {
+  await store.db.deleteFrom('users').where('id', '=', id).execute();
+}
+
+/** `sub` claim of a user's access token: `<domain>:<id>`, as CSP does. */
+export const userSubject = (user: Pick<User, 'domain' | 'id'>): string => `${user.domain}:${user.id}`;
+
+/** The user id inside a `sub`, or undefined when the subject is not ours. */
+export function userIdFromSubject(sub: string): string | undefined {
+  const at = sub.lastIndexOf(':');
+  return at > 0 ? sub.slice(at + 1) : undefined;
+}

@@ -1,0 +1,93 @@
+// Kysely table types: the single description of the store's shape, shared by SQLite and PostgreSQL.
+// Timestamps are epoch milliseconds (bigint); booleans are 0/1 integers so both dialects agree.
+import type { Generated } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  domain: string;
+  org_id: string;
+  password_hash: string | null;
+  enabled: number;
+  created_at: number;
+}
+
+export interface ServiceAccountsTable {
+  client_id: string;
+  name: string;
+  secret_hash: string;
+  org_id: string;
+  enabled: number;
+  created_at: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  /** Private JWK as JSON. */
+  private_jwk: string;
+  /** Public JWK as JSON (no private members). */
+  public_jwk: string;
+  created_at: number;
+  /** When a newer key took over; the public key stays published until tokens it signed expire. */
+  retired_at: number | null;
+}
+
+export interface MfaDevicesTable {
+  user_id: string;
+  device_name: string;
+  /** AES-256-GCM ciphertext of the TOTP seed (see mfa/seed-crypto.ts); never the plain secret. */
+  secret_ciphertext: string;
+  algorithm: string;
+  digits: number;
+  period_seconds: number;
+  activated_at: number | null;
+  turned_on: number;
+  /** Highest TOTP time step accepted so far; replay guard. */
+  last_used_step: number | null;
+  created_at: number;
+}
+
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  used_at: number | null;
+  created_at: number;
+}
+
+export interface MfaLockoutsTable {
+  user_id: string;
+  failed_count: number;
+  locked_until: number | null;
+}
+
+export interface AuditEventsTable {
+  seq: Generated<number>;
+  event_id: string;
+  user_id: string;
+  username: string;
+  action: string;
+  device_name: string | null;
+  modified_by: string;
+  event_date: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  service_accounts: ServiceAccountsTable;
+  api_tokens: ApiTokensTable;
+  signing_keys: SigningKeysTable;
+  mfa_devices: MfaDevicesTable;
+  recovery_codes: RecoveryCodesTable;
+  mfa_lockouts: MfaLockoutsTable;
+  audit_events: AuditEventsTable;
+}

@@ -1,0 +1,171 @@
+// Minting CSP-compatible access tokens (RS256 JWTs) and verifying the ones presented in csp-auth-token.
+import { randomUUID } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT, decodeProtectedHeader, type JWTPayload } from 'jose';
+import { type Clock, nowSeconds } from '../clock.js';
+import { ApiError } from '../errors.js';
+import { type KeyRing, SIGNING_ALGORITHM } from './signing-keys.js';
+
+export const USER_PERMS = ['csp:org_member'];
+
+export interface AccessTokenClaims extends JWTPayload {
+  sub: string;
+  iss: string;
+  exp: number;
+  iat: number;
+  jti: string;
+  domain?: string;
+  username?: string;
+  context?: string;
+  context_name?: string;
+  perms?: string[];
+  azp?: string;
+  amr?: string[];
+  auth_time?: number;
+}
+
+export interface MintInput {
+  /** `<domain>:<id>` for users, the client id for applications. */
+  sub: string;
+  username?: string;
+  domain?: string;
+  orgId: string;
+  perms: string[];
+  azp: string;
+  amr?: string[];
+  authTime?: number;
+}
+
+export class AccessTokenIssuer {
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly clock: Clock,
+    private readonly issuer: string,
+    readonly ttlSeconds: number,
+  ) {}
+
+  async mint(input: MintInput): Promise<string> {
+    const { kid, privateKey } = await this.keys.signingKey();
+    const iat = nowSeconds(this.clock);
+    const claims: Record<string, unknown> = {
+      domain: input.domain,
+      context: input.orgId,
+      context_name: input.orgId,
+      perms: input.perms,
+      azp: input.azp,
+      username: input.username,
+      amr: input.amr,
+      auth_time: input.authTime,
+    };
+    for (const key of Object.keys(claims)) if (claims[key] === undefined) delete claims[key];
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: 'JWT', kid })
+      .setIssuer(this.issuer)
+      .setSubject(input.sub)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + this.ttlSeconds)
+      .setJti(randomUUID())
+      .sign(privateKey);
+  }
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** Accept a small clock skew between copies and issuers, nothing more. */
+const CLOCK_TOLERANCE_SECONDS = 30;
+
+/** A base64url segment is canonical when re-encoding its bytes gives it back (no stray bits, no padding). */
+function isCanonicalBase64Url(segment: string): boolean {
+  return Buffer.from(segment, 'base64url').toString('base64url') === segment;
+}
+
+export interface VerifierOptions {
+  issuer: string;
+  maxTokenBytes: number;
+  /** Longest lifetime we accept; bounds the age of `iat` too. */
+  maxLifetimeSeconds: number;
+  /** Verified tokens kept in memory, so the signature is checked once per token per process. */
+  cacheSize?: number;
+}
+
+/**
+ * Verifies csp-auth-token values under an explicit allowlist: RS256 only, a kid we trust, our issuer,
+ * required exp/iat/sub/jti, bounded size and lifetime, canonical encoding. Any doubt is a 401.
+ */
+export class AccessTokenVerifier {
+  private readonly cache = new Map<string, AccessTokenClaims>();
+  private readonly cacheSize: number;
+
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly clock: Clock,
+    private readonly options: VerifierOptions,
+  ) {
+    this.cacheSize = options.cacheSize ?? 100_000;
+  }
+
+  /**
+   * The claims of a token verified before (signature already checked), or undefined when it must
+   * go through verify(). Throws when the token is absent, too large or has expired since.
+   */
+  verifyCached(token: string | undefined): AccessTokenClaims | undefined {
+    if (token === undefined || token === '') throw new ApiError('unauthenticated');
+    if (token.length > this.options.maxTokenBytes) throw new ApiError('token_too_large');
+    const cached = this.cache.get(token);
+    if (cached) this.checkTimes(cached);
+    return cached;
+  }
+
+  async verify(token: string | undefined): Promise<AccessTokenClaims> {
+    const cached = this.verifyCached(token);
+    if (cached) return cached;
+    const verified = token as string; // verifyCached has refused an absent token
+    const claims = await this.verifySignatureAndClaims(verified);
+    if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(verified, claims);
+    return claims;
+  }
+
+  private checkTimes(claims: AccessTokenClaims): void {
+    const now = nowSeconds(this.clock);
+    if (claims.exp <= now - CLOCK_TOLERANCE_SECONDS) throw new ApiError('token_expired');
+    if (typeof claims.nbf === 'number' && claims.nbf > now + CLOCK_TOLERANCE_SECONDS) throw new ApiError('invalid_token', 'The access token is not valid yet.');
+  }
+
+  private async verifySignatureAndClaims(token: string): Promise<AccessTokenClaims> {
+    if (!JWT_SHAPE.test(token) || !token.split('.').every(isCanonicalBase64Url)) throw new ApiError('invalid_token');
+    let kid: string | undefined;
+    try {
+      const header = decodeProtectedHeader(token);
+      if (header.alg !== SIGNING_ALGORITHM || typeof header.kid !== 'string' || header.crit !== undefined) throw new Error('header');
+      kid = header.kid;
+    } catch {
+      throw new ApiError('invalid_token');
+    }
+    // A kid is only ever a map key here, never a path or query, but refuse odd ones early anyway.
+    if (kid.length > 128) throw new ApiError('invalid_token');
+    const key = await this.keys.verificationKey(kid);
+    if (!key) throw new ApiError('invalid_token', 'The access token was signed by an unknown key.');
+    try {
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: [SIGNING_ALGORITHM],
+        issuer: this.options.issuer,
+        requiredClaims: ['exp', 'iat', 'sub', 'jti'],
+        maxTokenAge: this.options.maxLifetimeSeconds + CLOCK_TOLERANCE_SECONDS,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        currentDate: new Date(this.clock.now()),
+      });
+      return this.checkShape(payload);
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw new ApiError('token_expired');
+      throw new ApiError('invalid_token');
+    }
+  }
+
+  private checkShape(payload: JWTPayload): AccessTokenClaims {
+    const { exp, iat, sub } = payload;
+    if (typeof exp !== 'number' || typeof iat !== 'number' || typeof sub !== 'string' || sub === '') throw new ApiError('invalid_token');
+    if (exp - iat > this.options.maxLifetimeSeconds) throw new ApiError('invalid_token', 'The access token lives longer than allowed.');
+    if (payload.username !== undefined && typeof payload.username !== 'string') throw new ApiError('invalid_token');
+    return payload as AccessTokenClaims;
+  }
+}
