@@ -1,0 +1,226 @@
+// Every status code of the seed operation (GET …/principal/mfa/status) through a real socket, and the
+// CspErrorResponse contract of errors on any route: six fields, requestId = x-request-id, no token text.
+import assert from 'node:assert/strict';
+import { generateKeyPair } from 'jose';
+import { sql } from 'kysely';
+import { after, before, describe, it } from 'node:test';
+import { ERRORS } from '../../src/errors.js';
+import { deleteUser, setUserEnabled } from '../../src/principals/users.js';
+import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';
+import { craftToken } from '../tokens/craft.js';
+import { rawGet } from './raw-http.js';
+
+const STATUS = '/csp/gateway/iam/vmwid/api/principal/mfa/status';
+const AUTH = '/csp/gateway/am/api/auth';
+
+/** Checks the whole error contract and returns the errorCode. */
+export async function expectError(res: Response, status: number, secrets: string[] = []): Promise<string> {
+  const text = await res.text();
+  assert.equal(res.status, status, text);
+  assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+  assert.equal(res.headers.get('cache-control'), 'no-store');
+  const requestId = res.headers.get('x-request-id');
+  assert.match(requestId ?? '', /^[0-9a-f]{16}$/);
+  const body = expectCspError(JSON.parse(text), status, requestId);
+  assert.equal(typeof body.message, 'string');
+  for (const secret of secrets) {
+    assert.ok(!text.includes(secret), 'the error body repeats the token');
+    for (const part of secret.split('.')) if (part.length > 8) assert.ok(!text.includes(part), 'the error body repeats part of the token');
+  }
+  return body.errorCode;
+}
+
+describe('GET principal MFA status: every status code', () => {
+  let server: TestServer;
+  const clock = new TestClock();
+  before(async () => {
+    server = await startTestServer({ clock });
+  });
+  after(() => server.close());
+
+  const status = (token?: string, headers?: Record<string, string>) => server.call(STATUS, { token, headers });
+
+  it('answers 200 with Cache-Control no-store and RateLimit headers for a valid user token', async () => {
+    const { accessToken, user } = await server.accessTokenFor();
+    const res = await status(accessToken);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.match(res.headers.get('ratelimit') ?? '', /r=\d+;t=\d+/);
+    assert.match(res.headers.get('ratelimit-policy') ?? '', /q=600;w=60/);
+    assert.match(res.headers.get('x-request-id') ?? '', /^[0-9a-f]{16}$/);
+    assert.deepEqual(await res.json(), { activated: false, turnedOn: false, username: user.username });
+  });
+
+  it('answers 401 unauthenticated when the csp-auth-token header is missing or empty', async () => {
+    assert.equal(await expectError(await status(), 401), 'unauthenticated');
+    assert.equal(await expectError(await status(''), 401), 'unauthenticated');
+  });
+
+  it('answers 401 when the token is only in Authorization: Bearer', async () => {
+    const { accessToken } = await server.accessTokenFor();
+    const res = await status(undefined, { authorization: `Bearer ${accessToken}` });
+    assert.equal(await expectError(res, 401, [accessToken]), 'unauthenticated');
+  });
+
+  it('answers 401 invalid_token for malformed tokens', async () => {
+    for (const token of ['not-a-jwt', 'a.b.c', 'a.b', '...', 'eyJhbGciOiJSUzI1NiJ9.e30.', '%%%.%%%.%%%']) {
+      assert.equal(await expectError(await status(token), 401, [token]), 'invalid_token', token);
+    }
+  });
+
+  it('answers 401 for a token signed by a key that is not ours under our kid', async () => {
+    const { user } = await server.accessTokenFor();
+    const { privateKey } = await generateKeyPair('RS256');
+    const token = await craftToken(server, user, { key: privateKey });
+    assert.equal(await expectError(await status(token), 401, [token]), 'invalid_token');
+  });
+
+  it('answers 401 token_expired for an expired token, also one that was accepted before it expired', async () => {
+    const { accessToken } = await server.accessTokenFor();
+    const fresh = await server.accessTokenFor();
+    assert.equal((await status(accessToken)).status, 200);
+    const start = clock.ms;
+    try {
+      clock.advance((1800 + 31) * 1000);
+      assert.equal(await expectError(await status(accessToken), 401, [accessToken]), 'token_expired');
+      assert.equal(await expectError(await status(fresh.accessToken), 401, [fresh.accessToken]), 'token_expired');
+    } finally {
+      clock.ms = start;
+    }
+  });
+
+  it('answers 401 for a token that is not valid yet (nbf in the future)', async () => {
+    const { user } = await server.accessTokenFor();
+    const token = await craftToken(server, user, { claims: { nbf: Math.floor(clock.now() / 1000) + 300 } });
+    assert.equal(await expectError(await status(token), 401, [token]), 'invalid_token');
+  });
+
+  it('answers 401 for a token from another issuer, even signed with our key', async () => {
+    const { user } = await server.accessTokenFor();
+    const token = await craftToken(server, user, { claims: { iss: 'https://evil.example/csp/gateway/am/api' } });
+    assert.equal(await expectError(await status(token), 401, [token]), 'invalid_token');
+  });
+
+  it('answers 401 token_too_large for a token over the size limit and for a 20 KB token', async () => {
+    const limit = server.services.config.maxTokenBytes;
+    const { accessToken } = await server.accessTokenFor();
+    const padded = `${accessToken}${'A'.repeat(limit + 1 - accessToken.length)}`;
+    assert.equal(padded.length, limit + 1);
+    assert.equal(await expectError(await status(padded), 401, [accessToken]), 'token_too_large');
+    const huge = 'eyJ' + 'A'.repeat(20 * 1024);
+    assert.equal(await expectError(await status(huge), 401, [huge]), 'token_too_large');
+  });
+
+  it('answers 401 when csp-auth-token is sent twice, even with the same valid token', async () => {
+    const { accessToken } = await server.accessTokenFor();
+    assert.equal((await status(accessToken)).status, 200);
+    const res = await rawGet(server.baseUrl, STATUS, [
+      ['csp-auth-token', accessToken],
+      ['csp-auth-token', accessToken],
+    ]);
+    assert.equal(res.status, 401);
+    assert.equal(res.headers['cache-control'], 'no-store');
+    const body = expectCspError(JSON.parse(res.body), 401, res.headers['x-request-id']);
+    assert.equal(body.errorCode, 'invalid_token');
+    assert.ok(!res.body.includes(accessToken.split('.')[1] as string));
+  });
+
+  it('answers 403 service_account_forbidden for a client-credentials token', async () => {
+    const { clientId, clientSecret } = await server.createClient();
+    const res = await fetch(`${server.baseUrl}${AUTH}/authorize`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
+    assert.equal(res.status, 200);
+    const token = ((await res.json()) as { access_token: string }).access_token;
+    assert.equal(await expectError(await status(token), 403, [token]), 'service_account_forbidden');
+  });
+
+  it('answers 403 user_disabled for a disabled user, and 200 again once enabled', async () => {
+    const { accessToken, user } = await server.accessTokenFor();
+    assert.equal((await status(accessToken)).status, 200);
+    await setUserEnabled(server.services.store, user.id, false);
+    assert.equal(await expectError(await status(accessToken), 403, [accessToken]), 'user_disabled');
+    await setUserEnabled(server.services.store, user.id, true);
+    assert.equal((await status(accessToken)).status, 200);
+  });
+
+  it('answers 404 principal_not_found for a valid token whose user was deleted', async () => {
+    const { accessToken, user } = await server.accessTokenFor();
+    assert.equal((await status(accessToken)).status, 200);
+    await deleteUser(server.services.store, user.id);
+    assert.equal(await expectError(await status(accessToken), 404, [accessToken]), 'principal_not_found');
+  });
+
+  it('answers 404 not_found for an unknown path and 405 with Allow for a wrong method', async () => {
+    assert.equal(await expectError(await server.call('/no/such/path'), 404), 'not_found');
+    assert.equal(await expectError(await server.call(`${STATUS}/extra`), 404), 'not_found');
+    const post = await server.call(STATUS, { method: 'POST', body: {} });
+    assert.equal(post.headers.get('allow'), 'GET');
+    assert.equal(await expectError(post, 405), 'method_not_allowed');
+    const del = await server.call(`${AUTH}/api-tokens/authorize`, { method: 'DELETE' });
+    assert.equal(del.headers.get('allow'), 'POST');
+    assert.equal(await expectError(del, 405), 'method_not_allowed');
+  });
+
+  it('answers 500 with a generic body when the store fails under the running server, and recovers', async () => {
+    const { accessToken } = await server.accessTokenFor();
+    assert.equal((await status(accessToken)).status, 200);
+    const { db } = server.services.store;
+    await sql`alter table users rename to users_gone`.execute(db);
+    try {
+      const res = await status(accessToken);
+      const text = await res.clone().text();
+      assert.equal(await expectError(res, 500, [accessToken]), 'internal_error');
+      assert.equal(JSON.parse(text).message, ERRORS.internal_error.message);
+      assert.doesNotMatch(text, /users|select|sqlite|no such table|\bat\s|\.ts:|\.js:/i);
+    } finally {
+      await sql`alter table users_gone rename to users`.execute(db);
+    }
+    assert.equal((await status(accessToken)).status, 200);
+  });
+});
+
+describe('GET principal MFA status: rate limit per principal', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ config: { rateLimitPerMinute: 3 } });
+  });
+  after(() => server.close());
+
+  it('answers 429 rate_limited with Retry-After and RateLimit headers past --rate-limit-per-minute, per principal', async () => {
+    const { accessToken } = await server.accessTokenFor();
+    for (let i = 0; i < 3; i++) {
+      const res = await server.call(STATUS, { token: accessToken });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('ratelimit') ?? '', new RegExp(`r=${2 - i};t=\\d+`));
+    }
+    const res = await server.call(STATUS, { token: accessToken });
+    assert.match(res.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
+    assert.ok(Number(res.headers.get('retry-after')) <= 60);
+    assert.match(res.headers.get('ratelimit') ?? '', /r=0;t=\d+/);
+    assert.match(res.headers.get('ratelimit-policy') ?? '', /q=3;w=60/);
+    assert.equal(await expectError(res, 429, [accessToken]), 'rate_limited');
+
+    const other = await server.accessTokenFor();
+    assert.equal((await server.call(STATUS, { token: other.accessToken })).status, 200);
+  });
+});
+
+describe('GET principal MFA status: store closed under the server', () => {
+  it('answers 500 with a generic body, not a success, when the store is closed', async () => {
+    const server = await startTestServer();
+    try {
+      const { accessToken } = await server.accessTokenFor();
+      assert.equal((await server.call(STATUS, { token: accessToken })).status, 200);
+      await server.services.store.close();
+      const res = await server.call(STATUS, { token: accessToken });
+      const text = await res.clone().text();
+      assert.equal(await expectError(res, 500, [accessToken]), 'internal_error');
+      assert.doesNotMatch(text, /database|sqlite|connection|\bat\s/i);
+    } finally {
+      await server.close();
+    }
+  });
+});
