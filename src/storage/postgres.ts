@@ -1,6 +1,57 @@
-// PostgreSQL store: not yet available in this build.
+// PostgreSQL store: a pg connection pool behind Kysely, bounded so an outage fails fast instead of hanging.
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
 import type { Store } from './database.js';
+import type { Database } from './schema.js';
 
-export async function openPostgres(_url: string): Promise<Store> {
-  throw new Error('PostgreSQL support is not built yet; use a sqlite: database URL');
+/** Timeouts and pool size; an unreachable or stuck server must turn into an error within seconds. */
+export const POSTGRES_LIMITS = {
+  poolSize: 10,
+  /** Opening a connection (TCP + auth). */
+  connectTimeoutMs: 3_000,
+  /** Server-side cap on one statement. */
+  statementTimeoutMs: 5_000,
+  /** Client-side cap on one query, for a server that stops answering altogether. */
+  queryTimeoutMs: 6_000,
+  /** A transaction left open by a crashed request is rolled back by the server. */
+  idleInTransactionTimeoutMs: 10_000,
+  idleTimeoutMs: 30_000,
+};
+
+const INT8_OID = 20;
+
+/**
+ * Our timestamps are epoch ms in bigint columns and counts are int8: read them as JS numbers
+ * (safe up to 2^53, far beyond any epoch-ms value). Per pool, so the process-wide pg defaults stay untouched.
+ */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID) return (value: string) => (value === null ? null : Number(value));
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+} as pg.CustomTypesConfig;
+
+export async function openPostgres(url: string): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: POSTGRES_LIMITS.poolSize,
+    connectionTimeoutMillis: POSTGRES_LIMITS.connectTimeoutMs,
+    statement_timeout: POSTGRES_LIMITS.statementTimeoutMs,
+    query_timeout: POSTGRES_LIMITS.queryTimeoutMs,
+    idle_in_transaction_session_timeout: POSTGRES_LIMITS.idleInTransactionTimeoutMs,
+    idleTimeoutMillis: POSTGRES_LIMITS.idleTimeoutMs,
+    application_name: 'principal-mfa',
+    types,
+  });
+  // An idle client whose server went away emits 'error' on the pool; without a listener that
+  // would crash the process. The broken client is discarded and the next query reconnects.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'postgres',
+    db,
+    async close() {
+      await db.destroy(); // ends the pool
+    },
+  };
 }

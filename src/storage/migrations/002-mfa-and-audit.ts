@@ -1,5 +1,5 @@
 // MFA devices, recovery codes, durable lockout counters and the audit log.
-import type { Kysely } from 'kysely';
+import { type Kysely, PostgresAdapter } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -36,7 +36,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // No foreign key to users: the audit trail outlives the principal it describes.
   await db.schema
     .createTable('audit_events')
-    .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+    // PostgreSQL has no AUTOINCREMENT keyword: an identity column gives the same ever-growing seq.
+    .addColumn('seq', 'integer', (c) =>
+      db.getExecutor().adapter instanceof PostgresAdapter ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement(),
+    )
     .addColumn('event_id', 'varchar(36)', (c) => c.notNull().unique())
     .addColumn('user_id', 'varchar(36)', (c) => c.notNull())
     .addColumn('username', 'varchar(255)', (c) => c.notNull())
