@@ -7,28 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import { ERRORS } from '../../src/errors.js';
 import { deleteUser, setUserEnabled } from '../../src/principals/users.js';
 import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';
+import { expectError } from './error-contract.js';
 import { craftToken } from '../tokens/craft.js';
 import { rawGet } from './raw-http.js';
 
 const STATUS = '/csp/gateway/iam/vmwid/api/principal/mfa/status';
 const AUTH = '/csp/gateway/am/api/auth';
-
-/** Checks the whole error contract and returns the errorCode. */
-export async function expectError(res: Response, status: number, secrets: string[] = []): Promise<string> {
-  const text = await res.text();
-  assert.equal(res.status, status, text);
-  assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
-  assert.equal(res.headers.get('cache-control'), 'no-store');
-  const requestId = res.headers.get('x-request-id');
-  assert.match(requestId ?? '', /^[0-9a-f]{16}$/);
-  const body = expectCspError(JSON.parse(text), status, requestId);
-  assert.equal(typeof body.message, 'string');
-  for (const secret of secrets) {
-    assert.ok(!text.includes(secret), 'the error body repeats the token');
-    for (const part of secret.split('.')) if (part.length > 8) assert.ok(!text.includes(part), 'the error body repeats part of the token');
-  }
-  return body.errorCode;
-}
 
 describe('GET principal MFA status: every status code', () => {
   let server: TestServer;
