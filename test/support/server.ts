@@ -8,6 +8,7 @@ import { createServiceAccount } from '../../src/principals/service-accounts.js';
 import { createUser, type User } from '../../src/principals/users.js';
 import { createServices, type Services } from '../../src/services.js';
 import { createApiToken } from '../../src/tokens/api-tokens.js';
+import { checkFetchResponse } from './openapi-check.js';
 import { createTestStore, type TestStore } from './store.js';
 
 export interface TestServer {
@@ -52,6 +53,7 @@ export async function startTestServer(options: { config?: Partial<Config>; clock
       const form = new URLSearchParams({ api_token: apiToken });
       if (passcode !== undefined) form.set('passcode', passcode);
       const res = await fetch(`${baseUrl}/csp/gateway/am/api/auth/api-tokens/authorize`, { method: 'POST', body: form });
+      await checkFetchResponse(app, 'POST', '/csp/gateway/am/api/auth/api-tokens/authorize', res);
       return { status: res.status, body: await res.json() };
     },
     async accessTokenFor(username) {
@@ -63,7 +65,7 @@ export async function startTestServer(options: { config?: Partial<Config>; clock
     createClient(name = `client${++counter}`) {
       return createServiceAccount(services.store, services.clock, name);
     },
-    call(path, init = {}) {
+    async call(path, init = {}) {
       const headers: Record<string, string> = { ...init.headers };
       if (init.token !== undefined) headers['csp-auth-token'] = init.token;
       let body: string | undefined;
@@ -71,7 +73,10 @@ export async function startTestServer(options: { config?: Partial<Config>; clock
         headers['content-type'] ??= 'application/json';
         body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
       }
-      return fetch(`${baseUrl}${path}`, { method: init.method ?? 'GET', headers, body });
+      const res = await fetch(`${baseUrl}${path}`, { method: init.method ?? 'GET', headers, body });
+      // Every response a test receives must match the OpenAPI document (status and body schema).
+      await checkFetchResponse(app, init.method ?? 'GET', path, res);
+      return res;
     },
     async close() {
       await app.close();
