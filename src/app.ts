@@ -1,6 +1,7 @@
 // buildApp(services): the Fastify application with every hook and route. Reads no env, opens nothing.
 import '@fastify/swagger'; // route schema types: summary, tags, security
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { auditRoutes } from './audit/routes.js';
 import { AccessLog } from './http/access-log.js';
 import { handleClientError, registerErrorHandling } from './http/error-handler.js';
 import { generateRequestId } from './http/request-id.js';
@@ -52,5 +53,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await registerOpenApi(app);
   await app.register(tokenRoutes(services));
   await app.register(mfaRoutes(services));
+  await app.register(auditRoutes(services));
   return app;
 }

@@ -42,6 +42,19 @@ export const ERRORS = {
   invalid_grant: spec(400, MODULE.tokens, 8, 'The API token is invalid, revoked or expired.'),
   invalid_client: spec(401, MODULE.tokens, 9, 'Client authentication failed.'),
   unsupported_grant_type: spec(400, MODULE.tokens, 10, 'The grant type is not supported.'),
+
+  // MFA (issue 3): passcodes at token exchange, the device lifecycle, lockout
+  mfa_required: spec(401, MODULE.mfa, 1, 'MFA is turned on for this principal: send the passcode from the registered MFA device.'),
+  invalid_passcode: spec(401, MODULE.mfa, 2, 'The MFA passcode or recovery code is not valid.'),
+  wrong_passcode: spec(403, MODULE.mfa, 3, 'The MFA passcode or recovery code is not valid.'),
+  wrong_password: spec(403, MODULE.mfa, 4, 'The password is not correct.'),
+  mfa_locked: spec(429, MODULE.mfa, 5, 'Too many failed MFA verifications; MFA verification is locked for a while.'),
+  mfa_device_exists: spec(409, MODULE.mfa, 6, 'An activated MFA device is already registered; remove it first.'),
+  mfa_device_not_found: spec(404, MODULE.mfa, 7, 'No MFA device is registered for this principal.'),
+  mfa_unavailable: spec(500, MODULE.mfa, 8, 'MFA is not available: the server has no master key.'),
+
+  // Audit (issue 3)
+  invalid_audit_request: spec(400, MODULE.audit, 1, 'The audit log request is invalid.'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

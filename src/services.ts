@@ -3,10 +3,12 @@
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
-import { createMemoryLimits, type Limits } from './limits/limits.js';
+import { createLimits, type Limits } from './limits/limits.js';
 import { openStore, type Store } from './storage/database.js';
 import { AccessTokenIssuer, AccessTokenVerifier } from './tokens/access-tokens.js';
-import { noMfaGate, type SignInGate } from './tokens/sign-in-gate.js';
+import type { SignInGate } from './tokens/sign-in-gate.js';
+import { createMfaSignInGate } from './mfa/sign-in-gate.js';
+import { loadMasterKey } from './mfa/seed-crypto.js';
 import { ensureSigningKey, KeyRing } from './tokens/signing-keys.js';
 
 export interface Services {
@@ -18,6 +20,8 @@ export interface Services {
   verifier: AccessTokenVerifier;
   limits: Limits;
   signInGate: SignInGate;
+  /** AES-256-GCM key for TOTP seeds at rest; MFA answers 500 mfa_unavailable without it (serve refuses to start). */
+  masterKey: Buffer | undefined;
   close(): Promise<void>;
 }
 
@@ -26,10 +30,13 @@ export interface ServiceOverrides {
   store?: Store;
   limits?: Limits;
   logger?: Logger;
+  /** The seed master key itself, instead of reading config.masterKeyFile. */
+  masterKey?: Buffer;
 }
 
 export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
   const clock = overrides.clock ?? systemClock;
+  const masterKey = overrides.masterKey ?? (config.masterKeyFile ? await loadMasterKey(config.masterKeyFile) : undefined);
   const store = overrides.store ?? (await openStore(config.databaseUrl));
   await ensureSigningKey(store, clock);
   const keys = new KeyRing(store, clock, config.accessTokenTtlSeconds);
@@ -40,7 +47,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     maxTokenBytes: config.maxTokenBytes,
     maxLifetimeSeconds: config.accessTokenTtlSeconds,
   });
-  const limits = overrides.limits ?? createMemoryLimits(config);
+  const limits = overrides.limits ?? (await createLimits(config));
   return {
     config,
     clock,
@@ -49,7 +56,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     issuer,
     verifier,
     limits,
-    signInGate: noMfaGate,
+    signInGate: createMfaSignInGate({ store, clock, masterKey, lockout: { threshold: config.lockoutThreshold, lockoutSeconds: config.lockoutSeconds } }),
+    masterKey,
     async close() {
       await limits.close?.();
       await store.close();

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { requireUser } from '../http/authenticate.js';
 import { AUTHENTICATED_ERRORS, withErrors } from '../http/schemas.js';
 import type { Services } from '../services.js';
+import { deviceRoutes } from './device-routes.js';
 import { getMfaStatus } from './status.js';
 
 export const MFA_BASE = '/csp/gateway/iam/vmwid/api/principal/mfa';
@@ -36,5 +37,7 @@ export function mfaRoutes(services: Services): FastifyPluginAsync {
       },
       async (request) => getMfaStatus(services.store, request.user!),
     );
+
+    await app.register(deviceRoutes(services));
   };
 }

@@ -1,0 +1,48 @@
+// Writing MFA audit events; callers pass their transaction so an event commits with the change it describes.
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../storage/schema.js';
+
+/** CSP's audit actions (PrincipalMfaAuditLogRequest.actions). */
+export const AUDIT_ACTIONS = [
+  'MFA_ACTIVATION',
+  'MFA_DEACTIVATION',
+  'MFA_ENABLE',
+  'MFA_DISABLE',
+  'MFA_DEVICE_NAME_UPDATE',
+  'MFA_AUTHENTICATION_SUCCESS',
+  'MFA_AUTHENTICATION_FAILURE',
+  'MFA_RECOVERY_CODE_AUTHENTICATION_SUCCESS',
+  'MFA_RECOVERY_CODE_AUTHENTICATION_FAILURE',
+  'MFA_RECOVERY_CODES_GENERATION',
+  'AUTHENTICATION_WITHOUT_MFA',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** `modifiedBy` of changes made with the admin CLI. */
+export const ADMIN_ACTOR = 'admin';
+
+export interface AuditEventInput {
+  user: { id: string; username: string };
+  action: AuditAction;
+  deviceName?: string | null;
+  /** The principal's username, or ADMIN_ACTOR. */
+  modifiedBy: string;
+  eventDate: number;
+}
+
+export async function recordAuditEvent(db: Kysely<Database>, event: AuditEventInput): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      event_id: randomUUID(),
+      user_id: event.user.id,
+      username: event.user.username,
+      action: event.action,
+      device_name: event.deviceName ?? null,
+      modified_by: event.modifiedBy,
+      event_date: event.eventDate,
+    })
+    .execute();
+}

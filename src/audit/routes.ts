@@ -1,0 +1,58 @@
+// POST /csp/gateway/iam/vmwid/api/principal/mfa/audit: the principal's MFA audit log, paged.
+import type { FastifyPluginAsync } from 'fastify';
+import { Type } from 'typebox';
+import { requireUser } from '../http/authenticate.js';
+import { AUTHENTICATED_ERRORS, withErrors } from '../http/schemas.js';
+import type { Services } from '../services.js';
+import { type AuditLogRequest, queryAuditLog } from './query.js';
+
+// Dates are plain numbers here so that a float or negative value reaches the feature's own 400 message.
+const PrincipalMfaAuditLogRequest = Type.Object(
+  {
+    startDate: Type.Number({ description: 'Epoch milliseconds (int64)' }),
+    endDate: Type.Number({ description: 'Epoch milliseconds (int64), after startDate' }),
+    actions: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
+    deviceNames: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 100 })),
+    eventIds: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
+    pageStart: Type.Optional(Type.Number({ description: '1-based index of the first result (default 1)' })),
+    pageLimit: Type.Optional(Type.Number({ description: 'Results per page, 1 to 200 (default 20)' })),
+  },
+  { title: 'PrincipalMfaAuditLogRequest' },
+);
+
+const MfaAuditLogDto = Type.Object(
+  {
+    action: Type.String(),
+    details: Type.Object({ deviceName: Type.Optional(Type.String()) }),
+    eventDate: Type.Integer({ format: 'int64' }),
+    eventId: Type.String(),
+    modifiedBy: Type.String(),
+    username: Type.String(),
+  },
+  { title: 'MfaAuditLogDto' },
+);
+
+const PagedPostResponseMfaAuditLogDto = Type.Object(
+  { itemsPerPage: Type.Integer(), results: Type.Array(MfaAuditLogDto), startIndex: Type.Integer(), totalResults: Type.Integer() },
+  { title: 'PagedPostResponseMfaAuditLogDto' },
+);
+
+export function auditRoutes(services: Services): FastifyPluginAsync {
+  return async (app) => {
+    app.post(
+      '/csp/gateway/iam/vmwid/api/principal/mfa/audit',
+      {
+        preHandler: requireUser(services),
+        schema: {
+          summary: 'Get principal MFA audit log',
+          description: 'Events of the principal named by the token, newest first.',
+          tags: ['Principal MFA'],
+          security: [{ cspAuthToken: [] }],
+          body: PrincipalMfaAuditLogRequest,
+          response: withErrors({ 200: PagedPostResponseMfaAuditLogDto }, [...AUTHENTICATED_ERRORS, 409]),
+        },
+      },
+      async (request) => queryAuditLog(services.store, services.clock, request.user!, request.body as AuditLogRequest),
+    );
+  };
+}

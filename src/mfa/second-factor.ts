@@ -1,0 +1,87 @@
+// Verifying a passcode or recovery code inside a transaction: lockout, replay guard, audit, then the action.
+import type { Kysely, Transaction } from 'kysely';
+import { recordAuditEvent } from '../audit/record.js';
+import type { Clock } from '../clock.js';
+import { ApiError, type ErrorCode } from '../errors.js';
+import type { Store } from '../storage/database.js';
+import type { Database } from '../storage/schema.js';
+import { claimTimeStep, consumeRecoveryCode, type DeviceRow, isActivated } from './device-store.js';
+import { clearFailures, type LockoutPolicy, reserveAttempt } from './lockout.js';
+import { looksLikeRecoveryCode } from './recovery-codes.js';
+import { decryptSeed } from './seed-crypto.js';
+import { findMatchingStep, isWellFormedPasscode, type TotpAlgorithm } from './totp.js';
+
+export type Factor = 'otp' | 'recovery_code';
+
+export interface SecondFactorDeps {
+  store: Store;
+  clock: Clock;
+  masterKey: Buffer | undefined;
+  lockout: LockoutPolicy;
+}
+
+export interface VerifyOptions {
+  /** Recovery codes are accepted wherever a passcode is, except to activate a device (none exist yet). */
+  acceptRecoveryCode: boolean;
+  /** Activation: the winning time step also activates the pending device and turns MFA on. */
+  activate?: boolean;
+  /** The error for a refused code: 403 on the MFA API, 401 at the token exchange. */
+  refusal: Extract<ErrorCode, 'wrong_passcode' | 'invalid_passcode'>;
+}
+
+export interface Verified {
+  factor: Factor;
+  /** Epoch ms of the verification. */
+  atMs: number;
+}
+
+export function requireMasterKey(masterKey: Buffer | undefined): Buffer {
+  if (!masterKey) throw new ApiError('mfa_unavailable');
+  return masterKey;
+}
+
+async function verifyOnce(trx: Kysely<Database>, deps: SecondFactorDeps, device: DeviceRow, input: string, options: VerifyOptions, nowMs: number): Promise<boolean> {
+  if (isWellFormedPasscode(input)) {
+    const seed = decryptSeed(requireMasterKey(deps.masterKey), device.secret_ciphertext, device.user_id);
+    const step = findMatchingStep(seed, input, nowMs, { periodSeconds: device.period_seconds, digits: device.digits, algorithm: device.algorithm as TotpAlgorithm });
+    return step !== null && claimTimeStep(trx, device, step, options.activate ? nowMs : undefined);
+  }
+  if (options.acceptRecoveryCode && isActivated(device) && looksLikeRecoveryCode(input)) return consumeRecoveryCode(trx, device.user_id, input, nowMs);
+  return false;
+}
+
+/**
+ * Verifies `input` for `device` and, only if it is accepted, runs `action` in the same transaction.
+ * A refusal is not thrown inside the transaction: the failure count and its audit event must
+ * commit, so the transaction returns and the error is thrown after. While locked, nothing is
+ * verified or written and the answer is 429 with Retry-After.
+ */
+export async function withSecondFactor<T>(
+  deps: SecondFactorDeps,
+  user: { id: string; username: string },
+  device: DeviceRow,
+  input: string,
+  options: VerifyOptions,
+  action: (trx: Transaction<Database>, verified: Verified) => Promise<T>,
+): Promise<T & { verified: Verified }> {
+  requireMasterKey(deps.masterKey);
+  const nowMs = deps.clock.now();
+  const factor: Factor = isWellFormedPasscode(input) || !looksLikeRecoveryCode(input) ? 'otp' : 'recovery_code';
+  const outcome = await deps.store.db.transaction().execute(async (trx) => {
+    const reservation = await reserveAttempt(trx, user.id, nowMs, deps.lockout);
+    if (!reservation.allowed) return { kind: 'locked' as const, retryAfterSeconds: reservation.retryAfterSeconds };
+    const accepted = await verifyOnce(trx, deps, device, input, options, nowMs);
+    const audit = { user, deviceName: device.device_name, modifiedBy: user.username, eventDate: nowMs };
+    if (!accepted) {
+      await recordAuditEvent(trx, { ...audit, action: factor === 'otp' ? 'MFA_AUTHENTICATION_FAILURE' : 'MFA_RECOVERY_CODE_AUTHENTICATION_FAILURE' });
+      return { kind: 'refused' as const };
+    }
+    await clearFailures(trx, user.id);
+    await recordAuditEvent(trx, { ...audit, action: factor === 'otp' ? 'MFA_AUTHENTICATION_SUCCESS' : 'MFA_RECOVERY_CODE_AUTHENTICATION_SUCCESS' });
+    const verified = { factor, atMs: nowMs };
+    return { kind: 'ok' as const, value: { ...(await action(trx, verified)), verified } };
+  });
+  if (outcome.kind === 'locked') throw new ApiError('mfa_locked', undefined, { retryAfterSeconds: outcome.retryAfterSeconds });
+  if (outcome.kind === 'refused') throw new ApiError(options.refusal);
+  return outcome.value;
+}
