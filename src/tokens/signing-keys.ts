@@ -44,6 +44,12 @@ async function createKeyRow(now: number) {
   return { kid, row: { kid, private_jwk: JSON.stringify(privateJwk), public_jwk: JSON.stringify(publicJwk), created_at: now, retired_at: null } };
 }
 
+/**
+ * How long a retired key outlives its last token: the verifier's clock tolerance (30 s) plus a margin
+ * for a token signed in the instant a rotation committed.
+ */
+export const RETIRED_KEY_GRACE_SECONDS = 60;
+
 const PUBLIC_MEMBERS = ['kty', 'kid', 'alg', 'use', 'n', 'e'] as const;
 
 /** Keep only public RSA members, whatever the stored JSON holds. */
@@ -55,7 +61,8 @@ export function toPublicJwk(jwk: JWK): JWK {
 
 /**
  * Keys this process trusts and signs with. Reloads from the store on an unknown kid (with a
- * cool-down) and periodically, so a key rotated by the CLI or another copy is picked up.
+ * cool-down) and periodically; before signing or publishing it asks the store for the active kid,
+ * so a key rotated by the CLI or another copy is used and published at once (never a retired signer).
  */
 export class KeyRing {
   private publicKeys = new Map<string, { jwk: JWK; key: KeyObjectLike; retiredAt: number | null }>();
@@ -77,8 +84,8 @@ export class KeyRing {
 
   private async reload(): Promise<void> {
     const now = this.clock.now();
-    const cutoff = now - this.maxTokenLifetimeSeconds * 1000;
-    const rows = await this.store.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
+    const cutoff = now - this.retentionMs();
+    const rows = await this.store.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid', 'desc').execute();
     const next = new Map<string, { jwk: JWK; key: KeyObjectLike; retiredAt: number | null }>();
     let signer: SigningKey | undefined;
     for (const row of rows) {
@@ -101,8 +108,25 @@ export class KeyRing {
     if (this.clock.now() - this.loadedAt >= this.refreshIntervalMs) await this.load();
   }
 
+  /** One indexed read of a tiny table; not on the verification hot path (only signing and JWKS). */
+  private async syncActiveKey(): Promise<void> {
+    const active = await this.store.db
+      .selectFrom('signing_keys')
+      .select('kid')
+      .where('retired_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .orderBy('kid', 'desc')
+      .executeTakeFirst();
+    if (active?.kid !== this.signer?.kid) await this.load();
+    else await this.refreshIfStale();
+  }
+
+  private retentionMs(): number {
+    return (this.maxTokenLifetimeSeconds + RETIRED_KEY_GRACE_SECONDS) * 1000;
+  }
+
   async signingKey(): Promise<SigningKey> {
-    await this.refreshIfStale();
+    await this.syncActiveKey();
     if (!this.signer) {
       await this.load();
       if (!this.signer) throw new Error('No active signing key in the store');
@@ -122,11 +146,11 @@ export class KeyRing {
   }
 
   private isExpiredRetiree(retiredAt: number | null): boolean {
-    return retiredAt !== null && retiredAt < this.clock.now() - this.maxTokenLifetimeSeconds * 1000;
+    return retiredAt !== null && retiredAt < this.clock.now() - this.retentionMs();
   }
 
   async jwks(): Promise<{ keys: JWK[] }> {
-    await this.refreshIfStale();
+    await this.syncActiveKey();
     return { keys: [...this.publicKeys.values()].filter((k) => !this.isExpiredRetiree(k.retiredAt)).map((k) => k.jwk) };
   }
 }

@@ -1,0 +1,114 @@
+// Signing-key rotation while servers run: old tokens keep working until they expire, new tokens use
+// the new kid at once, the retired public key leaves the JWKS only after its tokens' lifetime; keys persist.
+import assert from 'node:assert/strict';
+import { decodeProtectedHeader } from 'jose';
+import { after, before, describe, it } from 'node:test';
+import { buildApp } from '../../src/app.js';
+import { type Config, DEFAULTS } from '../../src/config.js';
+import { openStore } from '../../src/storage/database.js';
+import { createServices } from '../../src/services.js';
+import { rotateSigningKey } from '../../src/tokens/signing-keys.js';
+import { createTestStore } from '../support/store.js';
+import { startTestServer, TestClock, type TestServer } from '../support/server.js';
+
+const STATUS = '/csp/gateway/iam/vmwid/api/principal/mfa/status';
+const JWKS = '/csp/gateway/am/api/auth/token-public-key?format=jwks';
+const kidOf = (token: string) => decodeProtectedHeader(token).kid as string;
+
+async function jwksKids(baseUrl: string): Promise<string[]> {
+  const res = await fetch(`${baseUrl}${JWKS}`);
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid).sort();
+}
+
+describe('signing key rotation', () => {
+  let server: TestServer;
+  const clock = new TestClock();
+  before(async () => {
+    server = await startTestServer({ clock });
+  });
+  after(() => server.close());
+
+  it('keeps old tokens valid, signs new ones with the new kid at once, and drops the old key only after its tokens expire', async () => {
+    const before = await server.accessTokenFor();
+    const unusedOld = await server.accessTokenFor();
+    const oldKid = kidOf(before.accessToken);
+    assert.deepEqual(await jwksKids(server.baseUrl), [oldKid]);
+    assert.equal((await server.call(STATUS, { token: before.accessToken })).status, 200);
+
+    const rotatedAt = clock.now();
+    const newKid = await rotateSigningKey(server.services.store, clock);
+    assert.notEqual(newKid, oldKid);
+
+    const afterRotation = await server.accessTokenFor();
+    assert.equal(kidOf(afterRotation.accessToken), newKid, 'a token minted after the rotation uses the new key');
+    assert.deepEqual(await jwksKids(server.baseUrl), [newKid, oldKid].sort());
+    assert.equal((await server.call(STATUS, { token: afterRotation.accessToken })).status, 200);
+    assert.equal((await server.call(STATUS, { token: before.accessToken })).status, 200);
+
+    // Just before the old tokens expire, the old key still verifies a token never seen before.
+    clock.ms = rotatedAt + (1800 - 5) * 1000;
+    assert.equal((await server.call(STATUS, { token: unusedOld.accessToken })).status, 200);
+    assert.deepEqual(await jwksKids(server.baseUrl), [newKid, oldKid].sort());
+
+    // Once every token the old key signed has expired (plus the clock tolerance), it is gone.
+    clock.ms = rotatedAt + (1800 + 120) * 1000;
+    assert.deepEqual(await jwksKids(server.baseUrl), [newKid]);
+    assert.equal((await server.call(STATUS, { token: unusedOld.accessToken })).status, 401);
+    const fresh = await server.accessTokenFor();
+    assert.equal(kidOf(fresh.accessToken), newKid);
+    assert.equal((await server.call(STATUS, { token: fresh.accessToken })).status, 200);
+  });
+
+  it('lets another server copy on the same store verify tokens signed with a key rotated after it started', async () => {
+    const config: Config = Object.freeze({ ...server.services.config });
+    const copyServices = await createServices(config, { store: server.services.store, clock });
+    const copy = await buildApp(copyServices);
+    const copyUrl = (await copy.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
+    try {
+      clock.advance(5_000);
+      const newKid = await rotateSigningKey(server.services.store, clock);
+      const { accessToken } = await server.accessTokenFor();
+      assert.equal(kidOf(accessToken), newKid);
+      // The copy has not seen this kid yet: it reloads its keys from the store on the miss.
+      const res = await fetch(`${copyUrl}${STATUS}`, { headers: { 'csp-auth-token': accessToken } });
+      assert.equal(res.status, 200);
+      assert.ok((await jwksKids(copyUrl)).includes(newKid));
+    } finally {
+      await copy.close(); // the store belongs to the first server
+    }
+  });
+});
+
+describe('signing keys across restarts', () => {
+  it('keeps the same key after a restart, so tokens issued before it still verify', async () => {
+    const testStore = await createTestStore();
+    const config: Config = Object.freeze({ ...DEFAULTS, databaseUrl: testStore.url });
+    const first = await createServices(config, { store: testStore.store });
+    const app1 = await buildApp(first);
+    const url1 = (await app1.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
+    const { createUser } = await import('../../src/principals/users.js');
+    const { createApiToken } = await import('../../src/tokens/api-tokens.js');
+    const user = await createUser(first.store, first.clock, { username: 'restart-user' });
+    const apiToken = await createApiToken(first.store, first.clock, user.id);
+    const res = await fetch(`${url1}/csp/gateway/am/api/auth/api-tokens/authorize`, { method: 'POST', body: new URLSearchParams({ api_token: apiToken }) });
+    const accessToken = ((await res.json()) as { access_token: string }).access_token;
+    const kidsBefore = await jwksKids(url1);
+    await app1.close();
+    await first.close();
+
+    const reopened = await openStore(testStore.url);
+    const second = await createServices(config, { store: reopened });
+    const app2 = await buildApp(second);
+    const url2 = (await app2.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
+    try {
+      assert.deepEqual(await jwksKids(url2), kidsBefore);
+      const status = await fetch(`${url2}${STATUS}`, { headers: { 'csp-auth-token': accessToken } });
+      assert.equal(status.status, 200);
+    } finally {
+      await app2.close();
+      await second.close();
+      await testStore.dispose().catch(() => undefined);
+    }
+  });
+});
