@@ -31,5 +31,19 @@ export async function printDevQuickstart(services: Services, address: string, io
     `  curl -s ${base}/csp/gateway/iam/vmwid/api/principal/mfa/status -H "csp-auth-token: $ACCESS_TOKEN"`,
     '',
   );
+  lines.push(...mfaEnrolmentLines(base));
   io.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/** MFA enrolment with a command-line authenticator (oathtool: Debian package `oathtool`); docs/mfa.md has the full flow. */
+function mfaEnrolmentLines(base: string): string[] {
+  const mfa = `${base}/csp/gateway/iam/vmwid/api/principal/mfa`;
+  const json = `-H "csp-auth-token: $ACCESS_TOKEN" -H 'content-type: application/json'`;
+  return [
+    'Turn MFA on (docs/mfa.md has the whole flow):',
+    `  SECRET=$(curl -s -X POST ${mfa}/device ${json} -d '{"deviceName":"laptop"}' | sed -E 's/.*"secret":"([^"]+)".*/\\1/')`,
+    `  curl -s -X POST ${mfa}/device/activate ${json} -d "{\\"passcode\\":\\"$(oathtool --totp -b $SECRET)\\"}"`,
+    `  sleep 30; curl -s -X POST ${base}/csp/gateway/am/api/auth/api-tokens/authorize -d "api_token=$API_TOKEN" -d "passcode=$(oathtool --totp -b $SECRET)"`,
+    '',
+  ];
 }

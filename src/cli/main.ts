@@ -3,6 +3,7 @@ import { apiTokensCommand } from './api-tokens.js';
 import { clientsCommand } from './clients.js';
 import { CliError, type CliIo } from './common.js';
 import { keysCommand } from './keys.js';
+import { mfaCommand } from './mfa.js';
 import { serveCommand } from './serve.js';
 import { usersCommand } from './users.js';
 
@@ -14,6 +15,7 @@ const USAGE = `usage: principal-mfa <command> [options]
   api-tokens revoke --username U
   clients create --name N [--json]
   keys rotate
+  mfa reset --username U [--json]
 Every command takes --database URL (default sqlite:./data/principal-mfa.db, env DATABASE_URL).`;
 
 type Command = (action: string | undefined, args: string[], io: CliIo) => Promise<void>;
@@ -23,6 +25,7 @@ export const COMMANDS: Record<string, Command> = {
   'api-tokens': apiTokensCommand,
   clients: clientsCommand,
   keys: keysCommand,
+  mfa: mfaCommand,
 };
 
 /** Runs one command; returns the exit code. */

@@ -2,6 +2,7 @@
 import pino from 'pino';
 import { buildApp } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
+import { MasterKeyMissingError, resolveServeMasterKey } from '../mfa/master-key.js';
 import { createServices } from '../services.js';
 import { printDevQuickstart } from './dev-quickstart.js';
 import { CliError, type CliIo } from './common.js';
@@ -15,10 +16,15 @@ export async function serveCommand(args: string[], io: CliIo): Promise<void> {
     throw error;
   }
   const logger = pino({ level: config.logLevel, base: { service: 'principal-mfa' } });
-  const services = await createServices(config);
+  // Refuse to start without the key that protects TOTP seeds (before opening anything else).
+  const masterKey = await resolveServeMasterKey(config).catch((error: unknown) => {
+    throw error instanceof MasterKeyMissingError ? new CliError(error.message) : error;
+  });
+  const services = await createServices(config, { masterKey: masterKey.key });
   const app = await buildApp(services, { logger });
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info({ address, database: config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@'), issuer: config.issuer, dev: config.dev }, 'principal-mfa listening');
+  if (masterKey.created) logger.info({ path: masterKey.path }, 'created a development master key for MFA seeds');
   if (config.dev) await printDevQuickstart(services, address, io);
 
   let stopping = false;
