@@ -84,6 +84,8 @@ export function tokenRoutes(services: Services): FastifyPluginAsync {
       async (request) => {
         await refuseBlockedAddress(services, request);
         const body = formBody(request);
+        // RFC 6749 §5.2: a missing parameter is invalid_request; a grant we do not offer is unsupported_grant_type.
+        if (optionalField(body, 'grant_type') === undefined) throw new ApiError('invalid_request', 'Send grant_type=client_credentials.');
         if (body.grant_type !== 'client_credentials') throw new ApiError('unsupported_grant_type', 'grant_type must be client_credentials.');
         const credentials = parseBasicAuth(request.headers.authorization);
         if (!credentials) throw new ApiError('invalid_client', 'Send the client id and secret with HTTP Basic authentication.');
