@@ -7,6 +7,7 @@ import { handleClientError, registerErrorHandling } from './http/error-handler.j
 import { generateRequestId } from './http/request-id.js';
 import { CspErrorResponseSchema } from './http/schemas.js';
 import { mfaRoutes, UserMfaStatusDto } from './mfa/routes.js';
+import { registerMetrics } from './metrics/plugin.js';
 import { registerOpenApi } from './openapi/plugin.js';
 import type { Services } from './services.js';
 import { AccessTokenDto, PublicKeyDto, tokenRoutes } from './tokens/routes.js';
@@ -51,6 +52,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   for (const schema of [CspErrorResponseSchema, UserMfaStatusDto, AccessTokenDto, PublicKeyDto]) app.addSchema(schema);
   // Before every route plugin: the document generator only sees routes registered after it.
   await registerOpenApi(app);
+  // Root-level hooks (request count/latency, refusals) must exist before the routes they observe.
+  registerMetrics(app, services.metrics);
   await app.register(tokenRoutes(services));
   await app.register(mfaRoutes(services));
   await app.register(auditRoutes(services));

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import { createLimits, type Limits } from './limits/limits.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { openStore, type Store } from './storage/database.js';
 import { AccessTokenIssuer, AccessTokenVerifier } from './tokens/access-tokens.js';
 import type { SignInGate } from './tokens/sign-in-gate.js';
@@ -22,6 +23,8 @@ export interface Services {
   signInGate: SignInGate;
   /** AES-256-GCM key for TOTP seeds at rest; MFA answers 500 mfa_unavailable without it (serve refuses to start). */
   masterKey: Buffer | undefined;
+  /** Prometheus metrics of this instance (one registry each: tests run many apps in one process). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -48,6 +51,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     maxLifetimeSeconds: config.accessTokenTtlSeconds,
   });
   const limits = overrides.limits ?? (await createLimits(config));
+  const metrics = createMetrics();
   return {
     config,
     clock,
@@ -56,8 +60,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     issuer,
     verifier,
     limits,
-    signInGate: createMfaSignInGate({ store, clock, masterKey, lockout: { threshold: config.lockoutThreshold, lockoutSeconds: config.lockoutSeconds } }),
+    signInGate: createMfaSignInGate({ store, clock, masterKey, lockout: { threshold: config.lockoutThreshold, lockoutSeconds: config.lockoutSeconds }, metrics }),
     masterKey,
+    metrics,
     async close() {
       await limits.close?.();
       await store.close();

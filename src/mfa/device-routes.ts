@@ -27,8 +27,8 @@ const RegisteredDeviceDto = Type.Object({
 });
 
 export function mfaDeps(services: Services): MfaDeps {
-  const { store, clock, masterKey, config } = services;
-  return { store, clock, masterKey, lockout: { threshold: config.lockoutThreshold, lockoutSeconds: config.lockoutSeconds } };
+  const { store, clock, masterKey, config, metrics } = services;
+  return { store, clock, masterKey, metrics, lockout: { threshold: config.lockoutThreshold, lockoutSeconds: config.lockoutSeconds } };
 }
 
 export function deviceRoutes(services: Services): FastifyPluginAsync {

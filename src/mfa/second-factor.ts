@@ -4,6 +4,7 @@ import { recordAuditEvent } from '../audit/record.js';
 import type { Clock } from '../clock.js';
 import { ApiError, type ErrorCode } from '../errors.js';
 import type { Store } from '../storage/database.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Database } from '../storage/schema.js';
 import { claimTimeStep, consumeRecoveryCode, type DeviceRow, isActivated } from './device-store.js';
 import { clearFailures, type LockoutPolicy, reserveAttempt } from './lockout.js';
@@ -18,6 +19,8 @@ export interface SecondFactorDeps {
   clock: Clock;
   masterKey: Buffer | undefined;
   lockout: LockoutPolicy;
+  /** Counts refused replays; optional so that tests of the feature alone need none. */
+  metrics?: Pick<Metrics, 'replaysRefused'>;
 }
 
 export interface VerifyOptions {
@@ -44,7 +47,11 @@ async function verifyOnce(trx: Kysely<Database>, deps: SecondFactorDeps, device:
   if (isWellFormedPasscode(input)) {
     const seed = decryptSeed(requireMasterKey(deps.masterKey), device.secret_ciphertext, device.user_id);
     const step = findMatchingStep(seed, input, nowMs, { periodSeconds: device.period_seconds, digits: device.digits, algorithm: device.algorithm as TotpAlgorithm });
-    return step !== null && claimTimeStep(trx, device, step, options.activate ? nowMs : undefined);
+    if (step === null) return false;
+    const claimed = await claimTimeStep(trx, device, step, options.activate ? nowMs : undefined);
+    // A code that matches but whose time step is already used (or older than the last one): a replay.
+    if (!claimed) deps.metrics?.replaysRefused.inc();
+    return claimed;
   }
   if (options.acceptRecoveryCode && isActivated(device) && looksLikeRecoveryCode(input)) return consumeRecoveryCode(trx, device.user_id, input, nowMs);
   return false;

@@ -1,0 +1,67 @@
+// The service's Prometheus metrics: one registry per Services instance (tests build many apps in one
+// process), with a small API feature code can call, e.g. `metrics.replaysRefused.inc()`.
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+const PREFIX = 'principal_mfa_';
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** HTTP requests by method, route template (or "unmatched") and status. */
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
+  /** Token grants by grant ("api_token" | "client_credentials") and outcome ("success" or the errorCode). */
+  readonly tokenExchanges: Counter<'grant' | 'outcome'>;
+  readonly mfaActivations: Counter;
+  /** Passcodes and recovery codes refused, on any endpoint. */
+  readonly passcodeFailures: Counter;
+  /** Requests that carried a passcode or recovery code while the principal's MFA verification was locked. */
+  readonly lockouts: Counter;
+  /** A correct TOTP code refused because its time step was already used (or is older than the last one). */
+  readonly replaysRefused: Counter;
+  /** 429s from the rate limits, by policy ("requests" per principal, "failed_auth" per address). */
+  readonly rateLimitRejections: Counter<'policy'>;
+  /** Prometheus text: this registry plus the process-wide default metrics. */
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+/** Process metrics (CPU, memory, event loop, GC) exist once per process, whatever the number of apps. */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: PREFIX });
+  }
+  return processRegistry;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const http = ['method', 'route', 'status'] as const;
+  const metrics: Metrics = {
+    registry,
+    httpRequests: new Counter({ name: `${PREFIX}http_requests_total`, help: 'HTTP requests by method, route and status.', labelNames: http, registers }),
+    httpRequestDuration: new Histogram({
+      name: `${PREFIX}http_request_duration_seconds`,
+      help: 'HTTP request latency by method, route and status.',
+      labelNames: http,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    tokenExchanges: new Counter({ name: `${PREFIX}token_exchanges_total`, help: 'Token grants by grant type and outcome (success or the errorCode).', labelNames: ['grant', 'outcome'] as const, registers }),
+    mfaActivations: new Counter({ name: `${PREFIX}mfa_activations_total`, help: 'MFA devices activated by a first code.', registers }),
+    passcodeFailures: new Counter({ name: `${PREFIX}passcode_failures_total`, help: 'Passcodes and recovery codes refused, on any endpoint.', registers }),
+    lockouts: new Counter({ name: `${PREFIX}mfa_lockouts_total`, help: 'Requests refused because the principal is locked out of MFA verification.', registers }),
+    replaysRefused: new Counter({ name: `${PREFIX}passcode_replays_refused_total`, help: 'TOTP codes refused because their time step was already used.', registers }),
+    rateLimitRejections: new Counter({ name: `${PREFIX}rate_limit_rejections_total`, help: 'Requests refused by a rate limit, by policy.', labelNames: ['policy'] as const, registers }),
+    contentType: registry.contentType,
+    async render() {
+      return `${await registry.metrics()}\n${await processMetrics().metrics()}`;
+    },
+  };
+  // Zero-valued series exist from the start, so dashboards and rate() see them before the first event.
+  for (const counter of [metrics.mfaActivations, metrics.passcodeFailures, metrics.lockouts, metrics.replaysRefused]) counter.inc(0);
+  for (const policy of ['requests', 'failed_auth']) metrics.rateLimitRejections.inc({ policy }, 0);
+  return metrics;
+}
