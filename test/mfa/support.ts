@@ -43,3 +43,26 @@ export async function enrol(server: TestServer, clock: TestClock, deviceName = '
   clock.advance(PERIOD_MS);
   return { accessToken, apiToken, password, username: user.username, userId: user.id, secret, recoveryCodes: activated.body.recoveryCodes };
 }
+
+/** The API-token exchange with the raw response (headers included), checked against the OpenAPI document. */
+export async function exchangeRaw(server: TestServer, apiToken: string, passcode?: string): Promise<{ status: number; body: any; headers: Headers }> {
+  const form = new URLSearchParams({ api_token: apiToken });
+  if (passcode !== undefined) form.set('passcode', passcode);
+  const path = '/csp/gateway/am/api/auth/api-tokens/authorize';
+  const res = await fetch(`${server.baseUrl}${path}`, { method: 'POST', body: form });
+  return { status: res.status, body: await res.json(), headers: res.headers };
+}
+
+/** The claims of a JWT, unverified (the server under test signed it). */
+export function claimsOf(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
+}
+
+/** A six-digit code that is not valid at the clock's step or either neighbour. */
+export function wrongCodeFor(secret: string, clock: TestClock): string {
+  const valid = new Set([-1, 0, 1].map((o) => codeFor(secret, clock, o)));
+  for (let n = 0; ; n++) {
+    const candidate = String(n).padStart(6, '0');
+    if (!valid.has(candidate)) return candidate;
+  }
+}
