@@ -90,17 +90,26 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {})
   }
   const config: Record<string, unknown> = { ...DEFAULTS };
   for (const [key, o] of Object.entries(OPTIONS) as [OptionKey, (typeof OPTIONS)[OptionKey]][]) {
-    const raw = values[o.flag] ?? env[o.env];
+    const fromFlag = values[o.flag] !== undefined;
+    const raw = fromFlag ? values[o.flag] : env[o.env];
     if (raw === undefined || raw === '') continue;
-    config[key] = readValue(o.flag, o.kind, raw as string | boolean);
+    // Errors name where the bad value came from: the flag, or the environment variable (and its flag).
+    config[key] = readValue(fromFlag ? `--${o.flag}` : `${o.env} (--${o.flag})`, o.kind, raw as string | boolean);
   }
   const issuers = (values['trusted-issuer'] as string[] | undefined) ?? splitList(env.PRINCIPAL_MFA_TRUSTED_ISSUERS);
   config.trustedIssuers = Object.freeze(issuers.map(parseTrustedIssuer));
   return Object.freeze(config) as unknown as Config;
 }
 
-function readValue(flag: string, kind: string, raw: string | boolean): unknown {
-  if (kind === 'boolean') return raw === true || raw === 'true' || raw === '1';
+function readValue(label: string, kind: string, raw: string | boolean): unknown {
+  if (kind === 'boolean') {
+    if (raw === true) return true;
+    // A typo such as PRINCIPAL_MFA_TRUST_PROXY=ture must not silently mean false.
+    const word = String(raw).toLowerCase();
+    if (word === 'true' || word === '1') return true;
+    if (word === 'false' || word === '0') return false;
+    throw new ConfigError(`${label} must be true or false (or 1 or 0), got "${String(raw).slice(0, 40)}"`);
+  }
   const text = String(raw);
   switch (kind) {
     case 'port':
@@ -108,17 +117,19 @@ function readValue(flag: string, kind: string, raw: string | boolean): unknown {
       const n = Number(text);
       const max = kind === 'port' ? 65535 : Number.MAX_SAFE_INTEGER;
       const min = kind === 'port' ? 0 : 1;
-      if (!/^\d+$/.test(text) || n < min || n > max) throw new ConfigError(`--${flag} must be an integer from ${min} to ${max}, got "${text}"`);
+      if (!/^\d+$/.test(text) || n < min || n > max) throw new ConfigError(`${label} must be an integer from ${min} to ${max}, got "${text.slice(0, 40)}"`);
       return n;
     }
-    case 'url':
-      try {
-        return new URL(text).toString().replace(/\/$/, '');
-      } catch {
-        throw new ConfigError(`--${flag} must be an absolute URL, got "${text}"`);
+    case 'url': {
+      // The issuer is compared byte for byte with `iss`: only plain http(s) URLs, no query, fragment or credentials.
+      const url = URL.canParse(text) ? new URL(text) : undefined;
+      if (!url || !['https:', 'http:'].includes(url.protocol) || url.search || url.hash || url.username || url.password) {
+        throw new ConfigError(`${label} must be an absolute http(s) URL without query, fragment or credentials, got "${text.slice(0, 200)}"`);
       }
+      return url.toString().replace(/\/$/, '');
+    }
     case 'logLevel':
-      if (!LOG_LEVELS.includes(text)) throw new ConfigError(`--${flag} must be one of ${LOG_LEVELS.join(', ')}`);
+      if (!LOG_LEVELS.includes(text)) throw new ConfigError(`${label} must be one of ${LOG_LEVELS.join(', ')}`);
       return text;
     default:
       return text;
