@@ -208,3 +208,27 @@ describe('GET principal MFA status: store closed under the server', () => {
     }
   });
 });
+
+describe('HTTP limits', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.close());
+
+  it('answers 431 header_too_large as a CspErrorResponse when the headers pass the header limit', async () => {
+    const res = await rawGet(server.baseUrl, STATUS, [['x-filler', 'a'.repeat(40 * 1024)]]);
+    assert.equal(res.status, 431);
+    const body = expectCspError(JSON.parse(res.body), 431, res.headers['x-request-id']);
+    assert.equal(body.errorCode, 'header_too_large');
+  });
+
+  it('answers 413 payload_too_large for a token-endpoint body over its limit', async () => {
+    const res = await fetch(`${server.baseUrl}${AUTH}/api-tokens/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `api_token=${'a'.repeat(17 * 1024)}`,
+    });
+    assert.equal(await expectError(res, 413), 'payload_too_large');
+  });
+});
