@@ -1,0 +1,167 @@
+// The load generator of `npm run bench`, run in its own process (pinned to its own core): keep-alive
+// HTTP/1.1 connections over loopback, one request in flight per connection, each request carrying the
+// next token of a shared rotation. Prints one JSON result line. Written here rather than taken from
+// npm because it must rotate 10,000 tokens across connections from prebuilt buffers at little cost.
+import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+
+export interface LoadOptions {
+  port: number;
+  path: string;
+  /** JSON file holding an array of csp-auth-token values, sent in rotation. */
+  tokensFile?: string;
+  connections: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Stop early once this many requests (warm-up included) have been sent: keeps every token under the rate limit. */
+  maxRequests: number;
+  /** The server's pid, to report how busy its core was while measured. */
+  serverPid?: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  seconds: number;
+  rps: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  statuses: Record<string, number>;
+  non2xx: number;
+  socketErrors: number;
+  /** Requests per token over warm-up and measurement (the most any one token got). */
+  maxPerToken: number;
+  serverCpuPercent?: number;
+  generatorCpuPercent: number;
+  stoppedEarly: boolean;
+}
+
+const BUCKET_US = 10; // latency histogram resolution
+const BUCKETS = 1_000_000; // 10 s; anything slower lands in the last bucket
+
+/** utime + stime of a process, in clock ticks (100 per second on Linux). */
+function cpuTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
+  const tokens: (string | undefined)[] = o.tokensFile ? (JSON.parse(readFileSync(o.tokensFile, 'utf8')) as string[]) : [undefined];
+  const requests = tokens.map((token) =>
+    Buffer.from(`GET ${o.path} HTTP/1.1\r\nHost: 127.0.0.1:${o.port}\r\nAccept: application/json\r\n${token ? `csp-auth-token: ${token}\r\n` : ''}\r\n`, 'latin1'),
+  );
+  const perToken = new Uint32Array(tokens.length);
+  const histogram = new Uint32Array(BUCKETS);
+  const statuses = new Map<number, number>();
+  let sent = 0;
+  let measuring = false;
+  let running = true;
+  let stoppedEarly = false;
+  let measured = 0;
+  let socketErrors = 0;
+
+  const startConnection = (): Promise<void> =>
+    new Promise((resolve) => {
+      let socket: Socket;
+      let pending: Buffer = Buffer.alloc(0);
+      let sentAt = 0;
+      const send = () => {
+        if (!running || sent >= o.maxRequests) {
+          if (running) stoppedEarly = true;
+          socket.end();
+          return;
+        }
+        const index = sent++ % requests.length;
+        perToken[index]!++;
+        sentAt = performance.now();
+        socket.write(requests[index] as Buffer);
+      };
+      const open = () => {
+        pending = Buffer.alloc(0);
+        socket = connect({ port: o.port, host: '127.0.0.1', noDelay: true }, send);
+        socket.on('data', (chunk: Buffer) => {
+          pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+          const headerEnd = pending.indexOf('\r\n\r\n');
+          if (headerEnd < 0) return;
+          const head = pending.toString('latin1', 0, headerEnd);
+          const lengthMatch = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+          if (!lengthMatch) throw new Error(`response without content-length: ${head.split('\r\n', 1)[0]}`);
+          const total = headerEnd + 4 + Number(lengthMatch[1]);
+          if (pending.length < total) return;
+          const latencyUs = (performance.now() - sentAt) * 1000;
+          pending = pending.subarray(total);
+          if (measuring) {
+            const status = Number(head.slice(9, 12));
+            statuses.set(status, (statuses.get(status) ?? 0) + 1);
+            histogram[Math.min(BUCKETS - 1, Math.floor(latencyUs / BUCKET_US))]!++;
+            measured++;
+          }
+          send();
+        });
+        socket.on('error', () => socketErrors++);
+        socket.on('close', () => {
+          // The server may close an idle or refused connection; keep the connection count steady.
+          if (running && sent < o.maxRequests) open();
+          else resolve();
+        });
+      };
+      open();
+    });
+
+  const connections = Array.from({ length: o.connections }, startConnection);
+  await new Promise((r) => setTimeout(r, o.warmupMs));
+  measuring = true;
+  const cpu0 = process.cpuUsage();
+  const server0 = o.serverPid ? cpuTicks(o.serverPid) : undefined;
+  const t0 = performance.now();
+  await Promise.race([new Promise((r) => setTimeout(r, o.durationMs)), Promise.all(connections)]);
+  const seconds = (performance.now() - t0) / 1000;
+  const server1 = o.serverPid ? cpuTicks(o.serverPid) : undefined;
+  const cpu = process.cpuUsage(cpu0);
+  measuring = false;
+  running = false;
+  await Promise.all(connections);
+
+  const percentile = (p: number): number => {
+    const rank = Math.ceil((p / 100) * measured);
+    let seen = 0;
+    for (let i = 0; i < BUCKETS; i++) {
+      seen += histogram[i]!;
+      if (seen >= rank && seen > 0) return ((i + 1) * BUCKET_US) / 1000;
+    }
+    return 0;
+  };
+  let maxBucket = 0;
+  for (let i = 0; i < BUCKETS; i++) if (histogram[i]) maxBucket = i;
+  const statusObject = Object.fromEntries([...statuses].map(([k, v]) => [String(k), v]));
+  const non2xx = [...statuses].filter(([status]) => status < 200 || status > 299).reduce((sum, [, n]) => sum + n, 0);
+  return {
+    requests: measured,
+    seconds,
+    rps: measured / seconds,
+    p50Ms: percentile(50),
+    p90Ms: percentile(90),
+    p99Ms: percentile(99),
+    maxMs: ((maxBucket + 1) * BUCKET_US) / 1000,
+    statuses: statusObject,
+    non2xx,
+    socketErrors,
+    maxPerToken: perToken.reduce((a, b) => Math.max(a, b), 0),
+    ...(server0 !== undefined && server1 !== undefined ? { serverCpuPercent: (server1 - server0) / seconds } : {}),
+    generatorCpuPercent: ((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 100,
+    stoppedEarly,
+  };
+}
+
+// Run as a process: options as one JSON argument, the result as one JSON line on stdout.
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() as string)) {
+  const result = await generateLoad(JSON.parse(process.argv[2] as string) as LoadOptions);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}

@@ -1,0 +1,194 @@
+// `npm run bench`: the status endpoint with 1,000,000 users and 10,000 distinct tokens, limits on,
+// measured side by side with a bare node:http server (server on core 0, load generator on core 1).
+// Not a test: it prints figures and PASS/FAIL against the targets of issue 2, item 9.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULTS } from '../src/config.js';
+import type { LoadOptions, LoadResult } from './load-generator.js';
+import { seedStore } from './seed.js';
+import { bareTarget, type Pinning, serverTarget, STATUS_PATH, type Target } from './targets.js';
+
+const TARGET_RATIO = 0.7;
+const TARGET_P99_FACTOR = 2;
+
+const { values: args } = parseArgs({
+  options: {
+    users: { type: 'string', default: '1000000' },
+    tokens: { type: 'string', default: '10000' },
+    connections: { type: 'string', default: '64' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '2' },
+    dir: { type: 'string', default: '.bench' },
+    database: { type: 'string' },
+    redis: { type: 'string' },
+  },
+  strict: true,
+});
+const int = (name: keyof typeof args): number => {
+  const n = Number(args[name]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
+  return n;
+};
+const users = int('users');
+const tokenCount = int('tokens');
+const connections = int('connections');
+const rounds = int('rounds');
+const durationMs = int('duration') * 1000;
+const warmupMs = Number(args.warmup) * 1000;
+const root = resolve(import.meta.dirname, '..');
+const dir = resolve(root, args.dir as string);
+const log = (line = '') => process.stdout.write(`${line}\n`);
+
+// Later targets (PostgreSQL store, Redis limits) plug in here; until their code exists, say so.
+if (args.database && !args.database.startsWith('sqlite:')) {
+  log(`The PostgreSQL store is not available to the benchmark yet: --database ${args.database.replace(/\/\/[^@/]*@/, '//***@')} was not measured.`);
+  process.exit(2);
+}
+if (args.redis) {
+  log('Redis-backed limits are not available to the benchmark yet: --redis was not measured.');
+  process.exit(2);
+}
+
+function pinning(): Pinning {
+  const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
+  if (!hasTaskset || availableParallelism() < 2) {
+    log(`WARNING: ${hasTaskset ? 'fewer than 2 cores' : 'taskset (util-linux) not found'}: server and load generator are not pinned; figures are not comparable.`);
+    return { serverCore: [], generatorCore: [] };
+  }
+  return { serverCore: ['taskset', '-c', '0'], generatorCore: ['taskset', '-c', '1'] };
+}
+
+function newestMtime(path: string): number {
+  const info = statSync(path);
+  if (!info.isDirectory()) return info.mtimeMs;
+  return readdirSync(path).reduce((newest, entry) => Math.max(newest, newestMtime(join(path, entry))), info.mtimeMs);
+}
+
+/** The server runs from dist/, as `bin/principal-mfa` does: rebuild when a source is newer. */
+function ensureBuilt(): void {
+  const main = join(root, 'dist', 'cli', 'main.js');
+  if (existsSync(main) && statSync(main).mtimeMs >= newestMtime(join(root, 'src'))) return;
+  log('dist/ is older than src/: npm run build');
+  try {
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  } catch {
+    if (!existsSync(main)) throw new Error('npm run build failed and there is no dist/ to run');
+    log('WARNING: npm run build reported errors; measuring the JavaScript it emitted.');
+  }
+}
+
+function generate(p: Pinning, options: LoadOptions): Promise<LoadResult> {
+  const [command, ...rest] = [...p.generatorCore, process.execPath, '--import', 'tsx', join(import.meta.dirname, 'load-generator.ts'), JSON.stringify(options)] as unknown as [string, ...string[]];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, rest, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`load generator exited with code ${code}`));
+      resolvePromise(JSON.parse(out.trim().split('\n').pop() as string) as LoadResult);
+    });
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+const fmt = (n: number, digits = 0) => n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+/** Server CPU time per answered request: steadier than req/s when other work shares the cores. */
+const cpuMicros = (r: LoadResult): number => (r.serverCpuPercent === undefined ? NaN : (r.serverCpuPercent * 10_000) / r.rps);
+const row = (name: string, r: LoadResult) =>
+  `  ${name.padEnd(26)} ${fmt(r.rps).padStart(8)} req/s  p50 ${fmt(r.p50Ms, 2).padStart(6)} ms  p99 ${fmt(r.p99Ms, 2).padStart(6)} ms  ` +
+  `non-2xx ${r.non2xx}  server cpu ${r.serverCpuPercent === undefined ? '?' : fmt(r.serverCpuPercent)}% (${fmt(cpuMicros(r), 1)} µs/req)  generator cpu ${fmt(r.generatorCpuPercent)}%` +
+  `${r.socketErrors ? `  socket errors ${r.socketErrors}` : ''}${r.stoppedEarly ? '  (stopped early: rate-limit budget)' : ''}`;
+
+async function main(): Promise<void> {
+  const p = pinning();
+  mkdirSync(dir, { recursive: true });
+  log(`principal-mfa benchmark: GET ${STATUS_PATH}`);
+  log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown cpu'}), node ${process.version}, load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+  log(`plan: ${fmt(users)} users, ${fmt(tokenCount)} tokens, ${connections} connections, ${rounds} rounds of ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s per target`);
+  ensureBuilt();
+
+  const file = args.database ? args.database.slice('sqlite:'.length) : join(dir, 'bench.db');
+  log(`seeding ${file}`);
+  const seeded = await seedStore({ file, users, tokens: tokenCount, log });
+  const tokensFile = join(dir, 'tokens.json');
+  writeFileSync(tokensFile, JSON.stringify(seeded.map((s) => s.accessToken)));
+
+  const baseline = bareTarget(p, dir);
+  const targets: Target[] = [serverTarget(p, dir, 'principal-mfa (SQLite)', `sqlite:${file}`)];
+  // Every token names a different principal. Keep each one under the per-principal limit over the
+  // whole run (not just per minute), with a 10% margin: no 429 can appear in the figures.
+  const limit = DEFAULTS.rateLimitPerMinute;
+  const perTokenBudget = Math.floor((limit * 0.9) / rounds) - 1; // -1: the sanity request below
+  log(`rate limit ${limit}/min per principal: each server round may send at most ${fmt(perTokenBudget)} requests per token (${fmt(perTokenBudget * tokenCount)} in all)`);
+
+  const started = await Promise.all([baseline, ...targets].map(async (t) => ({ target: t, running: await t.start() })));
+  try {
+    // One real answer first, so a broken setup fails loudly instead of measuring 401s.
+    for (const { target, running } of started.slice(1)) {
+      const res = await fetch(`http://127.0.0.1:${running.port}${STATUS_PATH}`, { headers: { 'csp-auth-token': seeded[0]!.accessToken } });
+      const body = (await res.json()) as { username?: string };
+      if (res.status !== 200 || body.username !== seeded[0]!.username) throw new Error(`${target.name} answered ${res.status} ${JSON.stringify(body)}`);
+    }
+    const results = new Map<string, LoadResult[]>(started.map(({ target }) => [target.name, []]));
+    for (let round = 1; round <= rounds; round++) {
+      log(`round ${round}/${rounds}`);
+      for (const { target, running } of started) {
+        const result = await generate(p, {
+          port: running.port,
+          path: STATUS_PATH,
+          // The baseline gets the same tokens (and ignores them): both parse the same request bytes.
+          tokensFile,
+          maxRequests: target.authenticated ? perTokenBudget * tokenCount : Number.MAX_SAFE_INTEGER,
+          connections,
+          warmupMs,
+          durationMs,
+          serverPid: running.pid,
+        });
+        results.get(target.name)!.push(result);
+        log(row(target.name, result));
+      }
+    }
+    report(baseline, targets, results);
+  } finally {
+    await Promise.all(started.map(({ running }) => running.stop()));
+  }
+}
+
+function report(baseline: Target, targets: Target[], results: Map<string, LoadResult[]>): void {
+  const bare = results.get(baseline.name)!;
+  const bareRps = median(bare.map((r) => r.rps));
+  const bareP99 = median(bare.map((r) => r.p99Ms));
+  log(`\nsummary (median of ${rounds} rounds)`);
+  log(`  ${baseline.name.padEnd(26)} ${fmt(bareRps).padStart(8)} req/s  p50 ${fmt(median(bare.map((r) => r.p50Ms)), 2)} ms  p99 ${fmt(bareP99, 2)} ms`);
+  let non2xx = bare.reduce((n, r) => n + r.non2xx, 0);
+  for (const target of targets) {
+    const rs = results.get(target.name)!;
+    const rps = median(rs.map((r) => r.rps));
+    const p99 = median(rs.map((r) => r.p99Ms));
+    const errors = rs.reduce((n, r) => n + r.non2xx, 0);
+    non2xx += errors;
+    const pairRatios = rs.map((r, i) => r.rps / (bare[i] as LoadResult).rps);
+    log(`  ${target.name.padEnd(26)} ${fmt(rps).padStart(8)} req/s  p50 ${fmt(median(rs.map((r) => r.p50Ms)), 2)} ms  p99 ${fmt(p99, 2)} ms  non-2xx ${errors}  most requests for one token ${Math.max(...rs.map((r) => r.maxPerToken))}`);
+    log(`  ratio ${(rps / bareRps).toFixed(2)} (per round: ${pairRatios.map((x) => x.toFixed(2)).join(', ')}), p99 ${(p99 / bareP99).toFixed(2)}× bare`);
+    const cpuRatio = median(bare.map(cpuMicros)) / median(rs.map(cpuMicros));
+    log(`  server CPU per request: ${fmt(median(rs.map(cpuMicros)), 1)} µs vs bare ${fmt(median(bare.map(cpuMicros)), 1)} µs (CPU-normalised ratio ${cpuRatio.toFixed(2)})`);
+    if ([...bare, ...rs].some((r) => (r.serverCpuPercent ?? 100) < 90)) {
+      log('  NOTE: a server core was below 90% busy in some round (other processes share the cores, or the generator fell behind): req/s understates; the CPU-normalised ratio is steadier.');
+    }
+    log(`${rps / bareRps >= TARGET_RATIO ? 'PASS' : 'FAIL'}: ${target.name} throughput ratio ${(rps / bareRps).toFixed(2)} (target ≥ ${TARGET_RATIO})`);
+    log(`${p99 <= TARGET_P99_FACTOR * bareP99 ? 'PASS' : 'FAIL'}: ${target.name} p99 ${fmt(p99, 2)} ms vs bare ${fmt(bareP99, 2)} ms (target ≤ ${TARGET_P99_FACTOR}× = ${fmt(TARGET_P99_FACTOR * bareP99, 2)} ms)`);
+    log(`${errors === 0 ? 'PASS' : 'FAIL'}: ${target.name} non-2xx responses ${errors} (must be 0)`);
+  }
+  // Wrong answers make the figures meaningless: that, unlike a slow run, fails the command.
+  if (non2xx > 0) process.exitCode = 1;
+}
+
+await main();

@@ -1,0 +1,105 @@
+// What `npm run bench` measures: the bare node:http baseline and the real server on a given store.
+// A target knows how to start itself pinned to the server core and how to check one answer.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, openSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export const STATUS_PATH = '/csp/gateway/iam/vmwid/api/principal/mfa/status';
+
+export interface RunningTarget {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export interface Target {
+  name: string;
+  /** Whether requests carry the seeded tokens (and so count toward the per-principal limit). */
+  authenticated: boolean;
+  start(): Promise<RunningTarget>;
+}
+
+export interface Pinning {
+  /** `taskset -c N` prefix, or [] when pinning is unavailable. */
+  serverCore: string[];
+  generatorCore: string[];
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function spawnPinned(pinning: Pinning, args: string[], logFile: string): ChildProcess {
+  const [command, ...rest] = [...pinning.serverCore, process.execPath, ...args] as [string, ...string[]];
+  const log = openSync(logFile, 'w');
+  return spawn(command, rest, { stdio: ['ignore', log, log] });
+}
+
+async function waitUntilAnswering(port: number, path: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the process on port ${port} exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`);
+      await res.arrayBuffer();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`nothing answered on port ${port} within 30 s`);
+}
+
+function running(child: ChildProcess, port: number): RunningTarget {
+  return {
+    port,
+    pid: child.pid as number,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export function bareTarget(pinning: Pinning, dir: string): Target {
+  return {
+    name: 'bare node:http',
+    authenticated: false,
+    async start() {
+      const port = await freePort();
+      const child = spawnPinned(pinning, [join(import.meta.dirname, 'bare-server.mjs'), String(port)], join(dir, 'bare.log'));
+      await waitUntilAnswering(port, STATUS_PATH, child);
+      return running(child, port);
+    },
+  };
+}
+
+/** The real server, as an operator starts it: bin/principal-mfa serve, limits at their defaults, logs at info. */
+export function serverTarget(pinning: Pinning, dir: string, name: string, databaseUrl: string, extraArgs: string[] = []): Target {
+  return {
+    name,
+    authenticated: true,
+    async start() {
+      const port = await freePort();
+      const bin = join(import.meta.dirname, '..', 'bin', 'principal-mfa');
+      // serve (without --dev) refuses to start without a master key for MFA seeds.
+      const masterKeyFile = join(dir, 'master.key');
+      if (!existsSync(masterKeyFile)) writeFileSync(masterKeyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+      const args = [bin, 'serve', '--port', String(port), '--database', databaseUrl, '--master-key-file', masterKeyFile, '--log-level', 'info', ...extraArgs];
+      const child = spawnPinned(pinning, args, join(dir, `server-${name.replace(/\W+/g, '-')}.log`));
+      await waitUntilAnswering(port, '/csp/gateway/am/api/auth/token-public-key?format=jwks', child);
+      return running(child, port);
+    },
+  };
+}
