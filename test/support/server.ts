@@ -1,4 +1,5 @@
 // A real server on 127.0.0.1 (random port) over a fresh store, with helpers to make principals and tokens.
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
@@ -30,10 +31,10 @@ export interface TestServer {
 
 let counter = 0;
 
-export async function startTestServer(options: { config?: Partial<Config>; clock?: Clock } = {}): Promise<TestServer> {
+export async function startTestServer(options: { config?: Partial<Config>; clock?: Clock; masterKey?: Buffer } = {}): Promise<TestServer> {
   const testStore = await createTestStore();
   const config: Config = Object.freeze({ ...DEFAULTS, databaseUrl: testStore.url, ...options.config });
-  const services = await createServices(config, { store: testStore.store, clock: options.clock });
+  const services = await createServices(config, { store: testStore.store, clock: options.clock, masterKey: options.masterKey ?? randomBytes(32) });
   const app = await buildApp(services);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const baseUrl = address.replace('localhost', '127.0.0.1');
