@@ -10,6 +10,7 @@ import { mfaRoutes, UserMfaStatusDto } from './mfa/routes.js';
 import { registerMetrics } from './metrics/plugin.js';
 import { registerOpenApi } from './openapi/plugin.js';
 import type { Services } from './services.js';
+import { registerUiRoutes } from './ui/routes.js';
 import { AccessTokenDto, PublicKeyDto, tokenRoutes } from './tokens/routes.js';
 
 /** Limits that keep a slow or oversized client from stalling the server. */
@@ -57,5 +58,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(tokenRoutes(services));
   await app.register(mfaRoutes(services));
   await app.register(auditRoutes(services));
+  // The self-service page (GET /mfa and its assets): untagged, so not part of the API document.
+  await registerUiRoutes(app);
   return app;
 }

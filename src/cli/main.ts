@@ -10,6 +10,7 @@ import { usersCommand } from './users.js';
 const USAGE = `usage: principal-mfa <command> [options]
   serve [--host H] [--port P] [--dev] [--rate-limit-per-minute N] [--database URL] ...
   users create --username U [--password-stdin] [--org ORG] [--json]
+  users import --file users.jsonl [--json]     (one {"username","org","passwordHash"} per line)
   users disable|enable|delete --username U
   api-tokens create --username U [--json]
   api-tokens revoke --username U

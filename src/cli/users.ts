@@ -1,6 +1,7 @@
 // principal-mfa users create|disable|enable|delete
 import { hashPassword } from '../principals/passwords.js';
 import { createUser, deleteUser, findUserByUsername, setUserEnabled } from '../principals/users.js';
+import { importUsersCommand } from './users-import.js';
 import { type CliIo, CliError, clock, parseCommandArgs, printResult, readStdin, requireString, requireUserByUsername, withStore } from './common.js';
 
 const USERNAME = /^[A-Za-z0-9._@+-]{1,255}$/;
@@ -10,12 +11,14 @@ export async function usersCommand(action: string | undefined, args: string[], i
   switch (action) {
     case 'create':
       return createUserCommand(args, io);
+    case 'import':
+      return importUsersCommand(args, io);
     case 'disable':
     case 'enable':
     case 'delete':
       return changeUserCommand(action, args, io);
     default:
-      throw new CliError('usage: principal-mfa users create|disable|enable|delete --username U');
+      throw new CliError('usage: principal-mfa users create|disable|enable|delete --username U | users import --file F');
   }
 }
 

@@ -75,7 +75,8 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
   await app.register(swaggerUi, {
     routePrefix: DOCS_UI_PREFIX,
     staticCSP: DOCS_CONTENT_SECURITY_POLICY,
-    uiConfig: { deepLinking: true },
+    // BaseLayout: no top bar, whose Swagger logo is an SVG with an inline <style> the policy refuses.
+    uiConfig: { deepLinking: true, layout: 'BaseLayout' },
   });
 
   app.get(API_DOCS_PATH, { schema: { hide: true } }, async (_request, reply) => {
