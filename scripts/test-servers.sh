@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts a throw-away PostgreSQL and Redis on loopback ports for the tests (idempotent: a server
 # already answering is reused), and prints their URLs as `export` lines for `eval`.
-#   eval "$(bash scripts/test-servers.sh start)"   → PRINCIPAL_MFA_TEST_DATABASE_URL, PRINCIPAL_MFA_TEST_REDIS_URL,
+#   eval "$(bash scripts/test-servers.sh start)"   → PRINCIPAL_MFA_TEST_PG_SERVER_URL, PRINCIPAL_MFA_TEST_REDIS_SERVER_URL,
 #                                                    PRINCIPAL_MFA_TEST_SERVERS_STARTED (what this call started)
+# (scripts/test.sh then points PRINCIPAL_MFA_TEST_DATABASE_URL / PRINCIPAL_MFA_TEST_REDIS_URL at them for the second run.)
 #   bash scripts/test-servers.sh stop [postgres] [redis]   (no names: both)
 # Data lives in $PRINCIPAL_MFA_TEST_SERVERS_DIR (default /tmp/principal-mfa-test-servers); nothing is durable.
 set -euo pipefail
@@ -69,8 +70,8 @@ case "${1:-start}" in
     started=()
     if start_postgres; then started+=(postgres); log "PostgreSQL started on 127.0.0.1:$pg_port"; fi
     if start_redis; then started+=(redis); log "Redis started on 127.0.0.1:$redis_port"; fi
-    echo "export PRINCIPAL_MFA_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$pg_port/postgres"
-    echo "export PRINCIPAL_MFA_TEST_REDIS_URL=redis://127.0.0.1:$redis_port"
+    echo "export PRINCIPAL_MFA_TEST_PG_SERVER_URL=postgres://postgres@127.0.0.1:$pg_port/postgres"
+    echo "export PRINCIPAL_MFA_TEST_REDIS_SERVER_URL=redis://127.0.0.1:$redis_port"
     echo "export PRINCIPAL_MFA_TEST_SERVERS_STARTED='${started[*]:-}'"
     ;;
   stop)

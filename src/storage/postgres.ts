@@ -41,6 +41,8 @@ export async function openPostgres(url: string): Promise<Store> {
     idle_in_transaction_session_timeout: POSTGRES_LIMITS.idleInTransactionTimeoutMs,
     idleTimeoutMillis: POSTGRES_LIMITS.idleTimeoutMs,
     application_name: 'principal-mfa',
+    // Idle connections do not keep a finished process (the CLI, a test) alive.
+    allowExitOnIdle: true,
     types,
   });
   // An idle client whose server went away emits 'error' on the pool; without a listener that

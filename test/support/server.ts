@@ -1,10 +1,11 @@
 // A real server on 127.0.0.1 (random port) over a fresh store, with helpers to make principals and tokens.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { type Config, DEFAULTS } from '../../src/config.js';
 import { hashPassword } from '../../src/principals/passwords.js';
+import { createRedisLimits } from '../../src/limits/redis.js';
 import { createServiceAccount } from '../../src/principals/service-accounts.js';
 import { createUser, type User } from '../../src/principals/users.js';
 import { createServices, type Services } from '../../src/services.js';
@@ -33,8 +34,12 @@ let counter = 0;
 
 export async function startTestServer(options: { config?: Partial<Config>; clock?: Clock; masterKey?: Buffer } = {}): Promise<TestServer> {
   const testStore = await createTestStore();
+  // The second `npm test` run (PRINCIPAL_MFA_TEST_REDIS_URL) keeps limits in Redis, under a key prefix of
+  // this server's own so that tests sharing one Redis never count against each other.
   const config: Config = Object.freeze({ ...DEFAULTS, databaseUrl: testStore.url, ...options.config });
-  const services = await createServices(config, { store: testStore.store, clock: options.clock, masterKey: options.masterKey ?? randomBytes(32) });
+  const redisUrl = config.redisUrl ?? process.env.PRINCIPAL_MFA_TEST_REDIS_URL;
+  const limits = redisUrl ? createRedisLimits({ ...config, redisUrl }, { keyPrefix: `pmfa-test-${randomUUID()}` }) : undefined;
+  const services = await createServices(config, { store: testStore.store, clock: options.clock, limits, masterKey: options.masterKey ?? randomBytes(32) });
   const app = await buildApp(services);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const baseUrl = address.replace('localhost', '127.0.0.1');

@@ -1,0 +1,73 @@
+// Rate limits kept in Redis so that every copy of the service counts against the same window.
+// When Redis is unreachable: request and failed-auth limits fall back to this process's memory
+// (status reads keep working), passcode attempts fail closed (503), and reconnection is automatic.
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import type { Config } from '../config.js';
+import { guardPasscodes, type Limits } from './limits.js';
+import { FlexibleRateLimiter } from './rate-limiter.js';
+
+/** Bounds so that a slow or absent Redis costs a request milliseconds, not seconds. */
+export const REDIS_LIMITS = {
+  connectTimeoutMs: 2_000,
+  commandTimeoutMs: 500,
+  /** Reconnect back-off: grows to this and stays there, forever (recovery needs no restart). */
+  maxReconnectDelayMs: 1_000,
+};
+
+export interface RedisLimitsOptions {
+  /** Namespace of the keys; copies that must share limits use the same one. */
+  keyPrefix?: string;
+}
+
+export function createRedisLimits(
+  config: Pick<Config, 'redisUrl' | 'rateLimitPerMinute' | 'failedAuthPerMinute'>,
+  options: RedisLimitsOptions = {},
+): Limits {
+  if (!config.redisUrl) throw new Error('createRedisLimits needs a redis URL');
+  const prefix = options.keyPrefix ?? 'principal-mfa';
+  const client = new Redis(config.redisUrl, {
+    connectTimeout: REDIS_LIMITS.connectTimeoutMs,
+    commandTimeout: REDIS_LIMITS.commandTimeoutMs,
+    // Fail at once while disconnected instead of queueing: the fallback (or 503) answers meanwhile.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (attempt) => Math.min(attempt * 100, REDIS_LIMITS.maxReconnectDelayMs),
+    lazyConnect: false,
+  });
+  // Connection errors are expected during an outage and handled per call; an unheard 'error'
+  // event would only print noise.
+  client.on('error', () => undefined);
+
+  const shared = (name: string, points: number, insured: boolean) =>
+    new FlexibleRateLimiter(
+      name,
+      new RateLimiterRedis({
+        storeClient: client,
+        keyPrefix: `${prefix}:${name}`,
+        points,
+        duration: 60,
+        rejectIfRedisNotReady: true,
+        // The fallback counts per process only: a bounded degradation, not a bypass.
+        insuranceLimiter: insured ? new RateLimiterMemory({ points, duration: 60 }) : undefined,
+      }),
+    );
+
+  const passcodes = shared('mfa-passcode', config.rateLimitPerMinute, false);
+  return {
+    requests: shared('mfa', config.rateLimitPerMinute, true),
+    failedAuth: shared('failed-auth', config.failedAuthPerMinute, true),
+    passcodeGuard: (principalKey) => guardPasscodes(passcodes, principalKey),
+    async ready() {
+      if (client.status !== 'ready') return false;
+      try {
+        return (await client.ping()) === 'PONG';
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      client.disconnect();
+    },
+  };
+}
