@@ -2,7 +2,8 @@
 // Only demo data: logging, limits and performance are the same as without --dev.
 import { createApiToken } from '../tokens/api-tokens.js';
 import { hashPassword } from '../principals/passwords.js';
-import { createUser } from '../principals/users.js';
+import { createUser, findUserByUsername } from '../principals/users.js';
+import { DEFAULT_DATABASE_URL } from '../storage/database.js';
 import type { Services } from '../services.js';
 import type { CliIo } from './common.js';
 
@@ -15,10 +16,11 @@ export async function printDevQuickstart(services: Services, address: string, io
   const base = address.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
   const lines = ['', '── principal-mfa development quickstart ──'];
   if (anyUser) {
-    lines.push('The store already has users, so no demo data was created. Make an API token with:');
-    lines.push(`  node bin/principal-mfa api-tokens create --username ${DEMO_USERNAME}`);
-    lines.push('and use it as API_TOKEN below.', '');
-    lines.push('  API_TOKEN=<your API token>');
+    // Still copy-paste ready (a second `npm start` lands here): the same store, a fresh API token.
+    const database = services.config.databaseUrl === DEFAULT_DATABASE_URL ? '' : ` --database '${services.config.databaseUrl.replace(/'/g, `'\\''`)}'`;
+    lines.push('The store already has users, so no demo data was created. A new API token for the demo user:', '');
+    if (!(await findUserByUsername(store, DEMO_USERNAME))) lines.push(`  node bin/principal-mfa users create --username ${DEMO_USERNAME}${database}`);
+    lines.push(`  API_TOKEN=$(node bin/principal-mfa api-tokens create --username ${DEMO_USERNAME}${database})`);
   } else {
     const user = await createUser(store, clock, { username: DEMO_USERNAME, passwordHash: await hashPassword(DEMO_PASSWORD) });
     const apiToken = await createApiToken(store, clock, user.id);

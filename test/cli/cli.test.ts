@@ -275,6 +275,26 @@ describe('principal-mfa serve', () => {
     assert.equal(await server.exited, 0);
   });
 
+  it('serve --dev on a store that already has the demo user prints commands that still work when pasted', async () => {
+    const url = `sqlite:${join(dir, 'dev-again.db')}`;
+    for (let round = 0; round < 2; round++) {
+      const server = await serve(['--dev', '--database', url], /mfa\/status -H/);
+      try {
+        const lines = server.output().stderr.split('\n');
+        const start = lines.findIndex((l) => l.trim().startsWith('API_TOKEN='));
+        const end = lines.findIndex((l) => l.includes('mfa/status -H'));
+        assert.ok(start >= 0 && end > start, server.output().stderr);
+        // Pasted where a newcomer types `npm start`: the repository root.
+        const pasted = spawnSync('bash', ['-c', `set -e\n${lines.slice(start, end + 1).join('\n')}\n`], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: cleanEnv() });
+        assert.equal(pasted.status, 0, `round ${round}: ${pasted.stderr}`);
+        assert.deepEqual(JSON.parse(pasted.stdout), { activated: false, turnedOn: false, username: 'demo' });
+      } finally {
+        server.child.kill('SIGTERM');
+      }
+      assert.equal(await server.exited, 0);
+    }
+  });
+
   it('serve without --dev creates no demo data and prints no quickstart', async () => {
     const url = `sqlite:${join(dir, 'prod.db')}`;
     const keyFile = join(dir, 'master.key');
