@@ -2,7 +2,7 @@
 // inserted in batches inside transactions, idempotent (an existing username is left as it is).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { isPasswordHash } from '../principals/passwords.js';
 import { DEFAULT_DOMAIN, DEFAULT_ORG } from '../principals/users.js';
@@ -27,6 +27,20 @@ export interface ImportSummary {
   existing: number;
   invalid: number;
   seconds: number;
+}
+
+/**
+ * A time-ordered UUID (version 7, RFC 9562). Random v4 ids scatter a million inserts over the whole
+ * primary-key index, and every batch rewrites most of its pages (gigabytes of WAL for a million
+ * users); time-ordered ids append at the index's end instead.
+ */
+export function uuidV7(nowMs: number): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(nowMs, 0, 6);
+  bytes[6] = 0x70 | ((bytes[6] as number) & 0x0f);
+  bytes[8] = 0x80 | ((bytes[8] as number) & 0x3f);
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** A parsed line, or the reason it is refused. */
@@ -56,7 +70,7 @@ export async function insertNewUsers(store: Store, rows: Omit<UsersTable, 'id' |
   return store.db.transaction().execute(async (trx) => {
     let inserted = 0;
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-      const values = rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => ({ ...r, id: randomUUID(), created_at: nowMs }));
+      const values = rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => ({ ...r, id: uuidV7(Date.now()), created_at: nowMs }));
       const result = await trx
         .insertInto('users')
         .values(values)

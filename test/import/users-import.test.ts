@@ -82,6 +82,7 @@ describe('users import', () => {
 
     const withHash = await findUserByUsername(testStore.store, 'bulk200');
     assert.deepEqual([withHash?.orgId, withHash?.passwordHash, withHash?.enabled], ['acme', hash, true]);
+    assert.match(withHash?.id ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a time-ordered UUID');
     const plain = await findUserByUsername(testStore.store, 'bulk201');
     assert.deepEqual([plain?.orgId, plain?.passwordHash], ['default', null]);
     assert.equal((await findUserByUsername(testStore.store, 'bulk5'))?.orgId, 'before', 'an existing user is unchanged');
