@@ -60,7 +60,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     issuer,
     verifier,
     limits,
-    signInGate: createMfaSignInGate({ store, clock, masterKey, lockout: { threshold: config.lockoutThreshold, lockoutSeconds: config.lockoutSeconds }, metrics }),
+    signInGate: createMfaSignInGate({ store, clock, masterKey, lockout: { threshold: config.lockoutThreshold, lockoutSeconds: config.lockoutSeconds }, metrics, passcodeGuard: (key) => limits.passcodeGuard(key) }),
     masterKey,
     metrics,
     async close() {

@@ -28,7 +28,7 @@ const RegisteredDeviceDto = Type.Object({
 
 export function mfaDeps(services: Services): MfaDeps {
   const { store, clock, masterKey, config, metrics } = services;
-  return { store, clock, masterKey, metrics, lockout: { threshold: config.lockoutThreshold, lockoutSeconds: config.lockoutSeconds } };
+  return { store, clock, masterKey, metrics, lockout: { threshold: config.lockoutThreshold, lockoutSeconds: config.lockoutSeconds }, passcodeGuard: (key) => services.limits.passcodeGuard(key) };
 }
 
 export function deviceRoutes(services: Services): FastifyPluginAsync {

@@ -21,6 +21,8 @@ export interface SecondFactorDeps {
   lockout: LockoutPolicy;
   /** Counts refused replays; optional so that tests of the feature alone need none. */
   metrics?: Pick<Metrics, 'replaysRefused'>;
+  /** Shared per-principal attempt counter (limits.passcodeGuard): 429 over the limit, 503 when Redis is down (fail closed). */
+  passcodeGuard?: (principalKey: string) => Promise<void>;
 }
 
 export interface VerifyOptions {
@@ -72,6 +74,7 @@ export async function withSecondFactor<T>(
   action: (trx: Transaction<Database>, verified: Verified) => Promise<T>,
 ): Promise<T & { verified: Verified }> {
   requireMasterKey(deps.masterKey);
+  await deps.passcodeGuard?.(user.id);
   const nowMs = deps.clock.now();
   const factor: Factor = isWellFormedPasscode(input) || !looksLikeRecoveryCode(input) ? 'otp' : 'recovery_code';
   const outcome = await deps.store.db.transaction().execute(async (trx) => {

@@ -6,14 +6,16 @@ import { ApiError } from '../../src/errors.js';
 import { createRedisLimits } from '../../src/limits/redis.js';
 import { MFA_BASE } from '../../src/mfa/routes.js';
 import { eventually, privateRedis, type ServerControl } from '../support/infra.js';
-import { expectCspError, startTestServer, type TestServer } from '../support/server.js';
+import { codeFor, enrol, exchangeRaw, stepAlignedMs } from '../mfa/support.js';
+import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';
 
 describe('Redis limits through a Redis outage', () => {
   let redis: ServerControl;
   let server: TestServer;
+  const clock = new TestClock(stepAlignedMs());
   before(async () => {
     redis = await privateRedis();
-    server = await startTestServer({ config: { redisUrl: redis.url, rateLimitPerMinute: 1000 } });
+    server = await startTestServer({ clock, config: { redisUrl: redis.url, rateLimitPerMinute: 1000 } });
     await eventually(async () => (await server.services.limits.ready?.()) === true, 10_000, 'redis connection');
   });
   after(async () => {
@@ -57,6 +59,24 @@ describe('Redis limits through a Redis outage', () => {
     } finally {
       await redis.start();
     }
+  });
+
+  test('answers a correct passcode at the token exchange with 503 while Redis is down, and 200 once it is back', async () => {
+    const enrolled = await enrol(server, clock);
+    clock.advance(30_000); // the activation used the current step
+    await redis.stop();
+    try {
+      await eventually(async () => (await server.services.limits.ready?.()) === false, 10_000, 'outage noticed');
+      const refused = await exchangeRaw(server, enrolled.apiToken, codeFor(enrolled.secret, clock));
+      assert.equal(refused.status, 503);
+      assert.equal(expectCspError(refused.body, 503, refused.headers.get('x-request-id')).errorCode, 'service_unavailable');
+      assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+    } finally {
+      await redis.start();
+    }
+    await eventually(async () => (await server.services.limits.ready?.()) === true, 15_000, 'reconnection');
+    const accepted = await exchangeRaw(server, enrolled.apiToken, codeFor(enrolled.secret, clock));
+    assert.equal(accepted.status, 200);
   });
 
   test('recovers by itself when Redis returns: passcode checks and readiness work again', async () => {
