@@ -1,7 +1,7 @@
 // Real PostgreSQL and Redis servers for tests: the shared ones of scripts/test-servers.sh, or private
 // ones a test may stop and start again to play an outage.
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,8 +86,14 @@ function asPostgres(command: string, args: string[]): [string, string[]] {
   return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
 }
 
+export interface PostgresControl extends ServerControl {
+  /** SIGSTOP every server process: connections hang instead of failing (a stuck server or network). */
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
+}
+
 /** A private PostgreSQL cluster on a free loopback port (URL names its `postgres` database). */
-export async function privatePostgres(): Promise<ServerControl> {
+export async function privatePostgres(): Promise<PostgresControl> {
   const port = await freePort();
   const bin = postgresBin();
   const dir = mkdtempSync(join(tmpdir(), 'pmfa-pg-'));
@@ -100,8 +106,22 @@ export async function privatePostgres(): Promise<ServerControl> {
   }
   await run(...asPostgres(`${bin}/initdb`, ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync']));
   const pgCtl = (...args: string[]) => run(...asPostgres(`${bin}/pg_ctl`, ['-D', data, ...args]));
-  const control: ServerControl = {
+  const serverPids = (): number[] => {
+    const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+    return [postmaster, ...children];
+  };
+  const signalAll = (signal: NodeJS.Signals) => {
+    for (const pid of serverPids()) process.kill(pid, signal);
+  };
+  const control: PostgresControl = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async freeze() {
+      signalAll('SIGSTOP');
+    },
+    async thaw() {
+      signalAll('SIGCONT');
+    },
     async start() {
       await pgCtl('-l', join(dir, 'log'), '-w', 'start', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`);
     },
