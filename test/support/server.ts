@@ -11,6 +11,7 @@ import { createUser, type User } from '../../src/principals/users.js';
 import { createServices, type Services } from '../../src/services.js';
 import { createApiToken } from '../../src/tokens/api-tokens.js';
 import { checkFetchResponse } from './openapi-check.js';
+import { openStore } from '../../src/storage/database.js';
 import { createTestStore, type TestStore } from './store.js';
 
 export interface TestServer {
@@ -32,13 +33,23 @@ export interface TestServer {
 
 let counter = 0;
 
-export async function startTestServer(options: { config?: Partial<Config>; clock?: Clock; masterKey?: Buffer } = {}): Promise<TestServer> {
-  const testStore = await createTestStore();
+export interface TestServerOptions {
+  config?: Partial<Config>;
+  clock?: Clock;
+  masterKey?: Buffer;
+  /** Another copy's database: opened (and closed, not dropped) by this server; default a fresh test store. */
+  databaseUrl?: string;
+  /** Copies that must share rate limits in Redis use the same prefix; default one of this server's own. */
+  redisKeyPrefix?: string;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const testStore: TestStore = options.databaseUrl ? await openSharedStore(options.databaseUrl) : await createTestStore();
   // The second `npm test` run (PRINCIPAL_MFA_TEST_REDIS_URL) keeps limits in Redis, under a key prefix of
   // this server's own so that tests sharing one Redis never count against each other.
   const config: Config = Object.freeze({ ...DEFAULTS, databaseUrl: testStore.url, ...options.config });
   const redisUrl = config.redisUrl ?? process.env.PRINCIPAL_MFA_TEST_REDIS_URL;
-  const limits = redisUrl ? createRedisLimits({ ...config, redisUrl }, { keyPrefix: `pmfa-test-${randomUUID()}` }) : undefined;
+  const limits = redisUrl ? createRedisLimits({ ...config, redisUrl }, { keyPrefix: options.redisKeyPrefix ?? `pmfa-test-${randomUUID()}` }) : undefined;
   const services = await createServices(config, { store: testStore.store, clock: options.clock, limits, masterKey: options.masterKey ?? randomBytes(32) });
   const app = await buildApp(services);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -91,6 +102,11 @@ export async function startTestServer(options: { config?: Partial<Config>; clock
     },
   };
   return server;
+}
+
+async function openSharedStore(url: string): Promise<TestStore> {
+  const store = await openStore(url);
+  return { url, store, dispose: () => store.close().catch(() => undefined) };
 }
 
 /** A manually driven clock for lifetime and lockout tests. */
