@@ -37,10 +37,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       await serveCommand(rest, io);
       return 0;
     }
-    if (command === undefined || command === '--help' || command === 'help') {
+    if (command === '--help' || command === 'help') {
       io.stdout.write(`${USAGE}\n`);
-      return command === undefined ? 2 : 0;
+      return 0;
     }
+    if (command === undefined) throw new CliError('missing command (try --help)');
     const handler = COMMANDS[command];
     if (!handler) throw new CliError(`unknown command "${command}" (try --help)`);
     const [action, ...args] = rest;

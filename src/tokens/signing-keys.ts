@@ -134,15 +134,16 @@ export class KeyRing {
     return this.signer;
   }
 
-  /** Verification key for a kid; one reload on a miss (cool-down: the refresh interval / 30). */
+  /**
+   * Verification key for a kid; an unknown kid reloads from the store, so a key rotated by the CLI or
+   * another copy is trusted at once. No cool-down: concurrent misses share one reload of a tiny table,
+   * and a client sending made-up kids is stopped by the failed-authentication limit per address.
+   */
   async verificationKey(kid: string): Promise<KeyObjectLike | undefined> {
     const found = this.publicKeys.get(kid);
-    if (found && !this.isExpiredRetiree(found.retiredAt)) return found.key;
-    if (!found && this.clock.now() - this.loadedAt >= this.refreshIntervalMs / 30) {
-      await this.load();
-      return this.publicKeys.get(kid)?.key;
-    }
-    return undefined;
+    if (found) return this.isExpiredRetiree(found.retiredAt) ? undefined : found.key;
+    await this.load();
+    return this.publicKeys.get(kid)?.key;
   }
 
   private isExpiredRetiree(retiredAt: number | null): boolean {
