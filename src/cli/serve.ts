@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { MasterKeyMissingError, resolveServeMasterKey } from '../mfa/master-key.js';
 import { createServices } from '../services.js';
 import { printDevQuickstart } from './dev-quickstart.js';
+import { isClusterWorker, isFirstWorker, runClusterPrimary } from './serve-cluster.js';
 import { CliError, type CliIo } from './common.js';
 
 export async function serveCommand(args: string[], io: CliIo): Promise<void> {
@@ -20,12 +21,18 @@ export async function serveCommand(args: string[], io: CliIo): Promise<void> {
   const masterKey = await resolveServeMasterKey(config).catch((error: unknown) => {
     throw error instanceof MasterKeyMissingError ? new CliError(error.message) : error;
   });
+  if (config.workers > 1 && !isClusterWorker()) {
+    // The primary serves nothing itself: it prepares the store, forks the workers and relays SIGTERM.
+    if (masterKey.created) logger.info({ path: masterKey.path }, 'created a development master key for MFA seeds');
+    await runClusterPrimary(config, logger);
+    return;
+  }
   const services = await createServices(config, { masterKey: masterKey.key });
   const app = await buildApp(services, { logger });
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info({ address, database: config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@'), issuer: config.issuer, dev: config.dev }, 'principal-mfa listening');
   if (masterKey.created) logger.info({ path: masterKey.path }, 'created a development master key for MFA seeds');
-  if (config.dev) await printDevQuickstart(services, address, io);
+  if (config.dev && isFirstWorker()) await printDevQuickstart(services, address, io);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
-import { eventually } from '../support/infra.js';
+import { eventually, freePort } from '../support/infra.js';
 
 const ENTRY = join(import.meta.dirname, 'support', 'cli-entry.ts');
 
@@ -74,6 +74,36 @@ test('SIGTERM mid-request drains the request in flight, refuses new connections 
     assert.match(response, /^HTTP\/1\.1 400 /, 'the in-flight request got its full answer');
     assert.match(response, /"errorCode":"invalid_grant"/);
     assert.equal(await exited, 0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('serve --workers 2 runs two server processes on one port and stops them all on SIGTERM with exit 0', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pmfa-workers-'));
+  const keyFile = join(dir, 'master.key');
+  writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve', '--workers', '2', '--port', String(port), '--database', `sqlite:${join(dir, 'db.sqlite')}`, '--master-key-file', keyFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const messages: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try {
+      messages.push(String(JSON.parse(line).msg));
+    } catch {
+      // not a log line
+    }
+  });
+  try {
+    await eventually(async () => messages.filter((m) => m === 'principal-mfa listening').length === 2, 60_000, 'two workers listening');
+    for (let i = 0; i < 4; i++) assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.equal(messages.filter((m) => m === 'draining and shutting down').length, 2);
+    assert.ok(messages.includes('all workers stopped'));
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
