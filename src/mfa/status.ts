@@ -19,10 +19,10 @@ interface DeviceStateRow {
 const statements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
 
 async function findDeviceState(store: Store, userId: string): Promise<DeviceStateRow | undefined> {
-  if (store.sqlite) {
+  if (store.sqliteReader) {
     // Hot path of the status endpoint: a cached prepared statement, not a Kysely query.
-    let stmt = statements.get(store.sqlite);
-    if (!stmt) statements.set(store.sqlite, (stmt = store.sqlite.prepare('select device_name, activated_at, turned_on from mfa_devices where user_id = ?')));
+    let stmt = statements.get(store.sqliteReader);
+    if (!stmt) statements.set(store.sqliteReader, (stmt = store.sqliteReader.prepare('select device_name, activated_at, turned_on from mfa_devices where user_id = ?')));
     return stmt.get(userId) as DeviceStateRow | undefined;
   }
   return store.db.selectFrom('mfa_devices').select(['device_name', 'activated_at', 'turned_on']).where('user_id', '=', userId).executeTakeFirst();

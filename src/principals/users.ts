@@ -39,10 +39,10 @@ const byIdStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Stateme
 
 /** Read straight from the store every time: disable/delete by the CLI must win on the next request. */
 export async function findUserById(store: Store, id: string): Promise<User | undefined> {
-  if (store.sqlite) {
+  if (store.sqliteReader) {
     // Prepared once per connection: Kysely would re-prepare on every call of this hot path.
-    let stmt = byIdStatements.get(store.sqlite);
-    if (!stmt) byIdStatements.set(store.sqlite, (stmt = store.sqlite.prepare(`select ${COLUMNS.join(', ')} from users where id = ?`)));
+    let stmt = byIdStatements.get(store.sqliteReader);
+    if (!stmt) byIdStatements.set(store.sqliteReader, (stmt = store.sqliteReader.prepare(`select ${COLUMNS.join(', ')} from users where id = ?`)));
     const row = stmt.get(id) as UserRow | undefined;
     return row && toUser(row);
   }

@@ -12,11 +12,15 @@ export type StoreKind = 'sqlite' | 'postgres';
 export interface Store {
   readonly kind: StoreKind;
   readonly db: Kysely<Database>;
-  /**
-   * The raw SQLite handle, present only for SQLite. Hot read paths use cached prepared
-   * statements on it because Kysely re-prepares each query, which costs more than the read.
-   */
+  /** The raw SQLite handle Kysely writes through (SQLite only): bulk loaders use it directly. */
   readonly sqlite?: BetterSqlite3.Database;
+  /**
+   * A second, read-only SQLite connection (SQLite files only) for the hot reads of every MFA request,
+   * through cached prepared statements: Kysely re-prepares each query, which costs more than the read.
+   * A connection of its own, so that it never sees another request's uncommitted transaction on the
+   * writer connection and never waits behind Kysely's one-connection mutex (WAL lets it read meanwhile).
+   */
+  readonly sqliteReader?: BetterSqlite3.Database;
   close(): Promise<void>;
 }
 
@@ -46,11 +50,30 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL): Promise<Sto
     await store.close();
     throw error;
   }
-  return store;
+  return path !== undefined && !isInMemory(path) ? withReader(store, path) : store;
+}
+
+const isInMemory = (path: string) => path === ':memory:' || path === '';
+
+/** Opened after the migrations, because a read-only connection cannot create the file or its tables. */
+function withReader(store: Store, path: string): Store {
+  const reader = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+  reader.pragma('busy_timeout = 5000');
+  // Map the file instead of copying pages through SQLite's small default cache: the users table of a
+  // large store is read at random on every request.
+  reader.pragma('mmap_size = 1073741824');
+  return {
+    ...store,
+    sqliteReader: reader,
+    async close() {
+      reader.close();
+      await store.close();
+    },
+  };
 }
 
 function openSqlite(path: string): Store {
-  const inMemory = path === ':memory:' || path === '';
+  const inMemory = isInMemory(path);
   if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new BetterSqlite3(inMemory ? ':memory:' : path);
   sqlite.pragma('journal_mode = WAL');
