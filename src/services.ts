@@ -11,6 +11,7 @@ import type { SignInGate } from './tokens/sign-in-gate.js';
 import { createMfaSignInGate } from './mfa/sign-in-gate.js';
 import { loadMasterKey } from './mfa/seed-crypto.js';
 import { ensureSigningKey, KeyRing } from './tokens/signing-keys.js';
+import { TrustedIssuers } from './tokens/trusted-issuers.js';
 
 export interface Services {
   config: Config;
@@ -49,6 +50,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     issuer: config.issuer,
     maxTokenBytes: config.maxTokenBytes,
     maxLifetimeSeconds: config.accessTokenTtlSeconds,
+    trusted: config.trustedIssuers.length > 0 ? new TrustedIssuers(config.trustedIssuers, clock) : undefined,
   });
   const limits = overrides.limits ?? (await createLimits(config));
   const metrics = createMetrics();

@@ -5,6 +5,7 @@ import { ApiError } from '../errors.js';
 import { rateLimitHeaders } from '../limits/rate-limiter.js';
 import { findUserById, userIdFromSubject } from '../principals/users.js';
 import type { Services } from '../services.js';
+import { findOrCreateOutsideUser } from '../tokens/trusted-issuers.js';
 import './request-context.js';
 
 export const AUTH_HEADER = 'csp-auth-token';
@@ -25,15 +26,23 @@ export function requireUser(services: Services): preHandlerAsyncHookHandler {
       await refuseBlockedAddress(services, request);
       claims = await services.verifier.verify(token);
     }
-    const decision = await services.limits.requests.consume(claims.sub);
+    // Our own tokens (the hot path) compare one string; an outside issuer's subjects get its name as a
+    // prefix so that they can never share a limit with ours or another issuer's.
+    const own = claims.iss === services.config.issuer;
+    const decision = await services.limits.requests.consume(own ? claims.sub : `${claims.iss} ${claims.sub}`);
     const headers = rateLimitHeaders(decision);
     if (!decision.allowed) throw new ApiError('rate_limited', undefined, { headers, retryAfterSeconds: decision.resetSeconds });
     // Everything behind this gate is principal data: never cached by a proxy or browser.
     reply.headers({ ...headers, 'Cache-Control': 'no-store' });
     // Application (client-credentials) tokens carry no username: the official policy allows users only.
     if (typeof claims.username !== 'string') throw new ApiError('service_account_forbidden');
-    const userId = userIdFromSubject(claims.sub);
-    const user = userId === undefined ? undefined : await findUserById(services.store, userId);
+    let user;
+    if (own) {
+      const userId = userIdFromSubject(claims.sub);
+      user = userId === undefined ? undefined : await findUserById(services.store, userId);
+    } else {
+      user = await findOrCreateOutsideUser(services.store, services.clock, claims); // just in time
+    }
     if (!user) throw new ApiError('principal_not_found');
     if (!user.enabled) throw new ApiError('user_disabled');
     request.claims = claims;

@@ -4,6 +4,7 @@ import { errors as joseErrors, jwtVerify, SignJWT, decodeProtectedHeader, type J
 import { type Clock, nowSeconds } from '../clock.js';
 import { ApiError } from '../errors.js';
 import { type KeyRing, SIGNING_ALGORITHM } from './signing-keys.js';
+import type { TrustedIssuers } from './trusted-issuers.js';
 
 export const USER_PERMS = ['csp:org_member'];
 
@@ -84,6 +85,8 @@ export interface VerifierOptions {
   maxLifetimeSeconds: number;
   /** Verified tokens kept in memory, so the signature is checked once per token per process. */
   cacheSize?: number;
+  /** Outside issuers (--trusted-issuer); consulted only on a cache miss, only when configured. */
+  trusted?: TrustedIssuers;
 }
 
 /**
@@ -118,7 +121,8 @@ export class AccessTokenVerifier {
     const cached = this.verifyCached(token);
     if (cached) return cached;
     const verified = token as string; // verifyCached has refused an absent token
-    const claims = await this.verifySignatureAndClaims(verified);
+    const outside = this.options.trusted?.size && JWT_SHAPE.test(verified) ? this.options.trusted.issuerOf(verified) : undefined;
+    const claims = outside !== undefined && outside !== this.options.issuer ? await this.options.trusted!.verify(verified, outside) : await this.verifySignatureAndClaims(verified);
     if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(verified, claims);
     return claims;
