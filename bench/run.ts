@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../src/config.js';
 import type { LoadOptions, LoadResult } from './load-generator.js';
 import { seedStore } from './seed.js';
+import { seedPostgres } from './seed-postgres.js';
 import { bareTarget, type Pinning, serverTarget, STATUS_PATH, type Target } from './targets.js';
 
 const TARGET_RATIO = 0.7;
@@ -43,11 +44,14 @@ const root = resolve(import.meta.dirname, '..');
 const dir = resolve(root, args.dir as string);
 const log = (line = '') => process.stdout.write(`${line}\n`);
 
-// The seeding writes SQLite directly (bench/seed.ts); a PostgreSQL seeding is still to be written.
-if (args.database && !args.database.startsWith('sqlite:')) {
-  log(`The PostgreSQL store is not available to the benchmark yet (bench/seed.ts seeds SQLite only): --database ${args.database.replace(/\/\/[^@/]*@/, '//***@')} was not measured.`);
+// --database postgres://… measures a PostgreSQL (+ --redis) server beside the SQLite one, in the same run.
+const postgresUrl = args.database && /^postgres(ql)?:\/\//i.test(args.database) ? args.database : undefined;
+if (args.database && !postgresUrl && !args.database.startsWith('sqlite:')) {
+  log(`--database must be sqlite:FILE or postgres://…, got ${args.database.replace(/\/\/[^@/]*@/, '//***@')}`);
   process.exit(2);
 }
+const TARGET_PG_RATIO = 0.5;
+const TARGET_PG_P99_FACTOR = 3;
 
 function pinning(): Pinning {
   const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
@@ -111,18 +115,28 @@ async function main(): Promise<void> {
   log(`plan: ${fmt(users)} users, ${fmt(tokenCount)} tokens, ${connections} connections, ${rounds} rounds of ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s per target`);
   ensureBuilt();
 
-  const file = args.database ? args.database.slice('sqlite:'.length) : join(dir, 'bench.db');
+  const file = args.database?.startsWith('sqlite:') ? args.database.slice('sqlite:'.length) : join(dir, 'bench.db');
   log(`seeding ${file}`);
   const seeded = await seedStore({ file, users, tokens: tokenCount, log });
   const tokensFile = join(dir, 'tokens.json');
   writeFileSync(tokensFile, JSON.stringify(seeded.map((s) => s.accessToken)));
+  let pgTarget: Target | undefined;
+  if (postgresUrl) {
+    log(`seeding ${postgresUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
+    const pgSeeded = await seedPostgres(postgresUrl, { users, tokens: tokenCount, log });
+    const pgTokensFile = join(dir, 'tokens-postgres.json');
+    writeFileSync(pgTokensFile, JSON.stringify(pgSeeded.map((s) => s.accessToken)));
+    const name = `principal-mfa (PostgreSQL${args.redis ? '+Redis' : ''})`;
+    pgTarget = { ...serverTarget(p, dir, name, postgresUrl, args.redis ? ['--redis', args.redis] : []), tokensFile: pgTokensFile, sample: pgSeeded[0] };
+  }
 
   const baseline = bareTarget(p, dir);
   // Further configurations (PostgreSQL store, several workers) are more entries of this list.
   const targets: Target[] = [
-    args.redis
+    args.redis && !postgresUrl
       ? serverTarget(p, dir, 'principal-mfa (SQLite+Redis)', `sqlite:${file}`, ['--redis', args.redis])
       : serverTarget(p, dir, 'principal-mfa (SQLite)', `sqlite:${file}`),
+    ...(pgTarget ? [pgTarget] : []),
   ];
   // Every token names a different principal. Keep each one under the per-principal limit over the
   // whole run (not just per minute), with a 10% margin: no 429 can appear in the figures.
@@ -134,9 +148,10 @@ async function main(): Promise<void> {
   try {
     // One real answer first, so a broken setup fails loudly instead of measuring 401s.
     for (const { target, running } of started.slice(1)) {
-      const res = await fetch(`http://127.0.0.1:${running.port}${STATUS_PATH}`, { headers: { 'csp-auth-token': seeded[0]!.accessToken } });
+      const sample = target.sample ?? seeded[0]!;
+      const res = await fetch(`http://127.0.0.1:${running.port}${STATUS_PATH}`, { headers: { 'csp-auth-token': sample.accessToken } });
       const body = (await res.json()) as { username?: string };
-      if (res.status !== 200 || body.username !== seeded[0]!.username) throw new Error(`${target.name} answered ${res.status} ${JSON.stringify(body)}`);
+      if (res.status !== 200 || body.username !== sample.username) throw new Error(`${target.name} answered ${res.status} ${JSON.stringify(body)}`);
     }
     const results = new Map<string, LoadResult[]>(started.map(({ target }) => [target.name, []]));
     for (let round = 1; round <= rounds; round++) {
@@ -146,7 +161,7 @@ async function main(): Promise<void> {
           port: running.port,
           path: STATUS_PATH,
           // The baseline gets the same tokens (and ignores them): both parse the same request bytes.
-          tokensFile,
+          tokensFile: target.tokensFile ?? tokensFile,
           maxRequests: target.authenticated ? perTokenBudget * tokenCount : Number.MAX_SAFE_INTEGER,
           connections,
           warmupMs,
@@ -187,6 +202,15 @@ function report(baseline: Target, targets: Target[], results: Map<string, LoadRe
     log(`${rps / bareRps >= TARGET_RATIO ? 'PASS' : 'FAIL'}: ${target.name} throughput ratio ${(rps / bareRps).toFixed(2)} (target ≥ ${TARGET_RATIO})`);
     log(`${p99 <= TARGET_P99_FACTOR * bareP99 ? 'PASS' : 'FAIL'}: ${target.name} p99 ${fmt(p99, 2)} ms vs bare ${fmt(bareP99, 2)} ms (target ≤ ${TARGET_P99_FACTOR}× = ${fmt(TARGET_P99_FACTOR * bareP99, 2)} ms)`);
     log(`${errors === 0 ? 'PASS' : 'FAIL'}: ${target.name} non-2xx responses ${errors} (must be 0)`);
+  }
+  const [sqliteTarget, pg] = targets;
+  if (sqliteTarget && pg?.tokensFile) {
+    // Issue 4's target: the shared-infrastructure copy against the embedded store, same run, same machine.
+    const med = (t: Target, f: (r: LoadResult) => number) => median(results.get(t.name)!.map(f));
+    const ratio = med(pg, (r) => r.rps) / med(sqliteTarget, (r) => r.rps);
+    const p99Factor = med(pg, (r) => r.p99Ms) / med(sqliteTarget, (r) => r.p99Ms);
+    log(`${ratio >= TARGET_PG_RATIO ? 'PASS' : 'FAIL'}: ${pg.name} throughput ${ratio.toFixed(2)}× ${sqliteTarget.name} (target ≥ ${TARGET_PG_RATIO})`);
+    log(`${p99Factor <= TARGET_PG_P99_FACTOR ? 'PASS' : 'FAIL'}: ${pg.name} p99 ${p99Factor.toFixed(2)}× ${sqliteTarget.name} (target ≤ ${TARGET_PG_P99_FACTOR}×)`);
   }
   // Wrong answers make the figures meaningless: that, unlike a slow run, fails the command.
   if (non2xx > 0) process.exitCode = 1;

@@ -18,6 +18,9 @@ export interface Target {
   name: string;
   /** Whether requests carry the seeded tokens (and so count toward the per-principal limit). */
   authenticated: boolean;
+  /** Tokens for this target when its store is not the SQLite one (PostgreSQL), and one to check first. */
+  tokensFile?: string;
+  sample?: { username: string; accessToken: string };
   start(): Promise<RunningTarget>;
 }
 
