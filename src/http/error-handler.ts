@@ -6,7 +6,16 @@ import { ApiError, type ErrorCode, toCspErrorResponse } from '../errors.js';
 import { generateRequestId } from './request-id.js';
 
 /** Errors that count as a failed authentication for the per-address limit. */
-export const FAILED_AUTH_CODES: ReadonlySet<ErrorCode> = new Set(['invalid_token', 'token_expired', 'token_too_large', 'invalid_grant', 'invalid_client']);
+export const FAILED_AUTH_CODES: ReadonlySet<ErrorCode> = new Set([
+  'invalid_token',
+  'token_expired',
+  'token_too_large',
+  'invalid_grant',
+  'invalid_client',
+  // A wrong passcode at sign-in: the per-principal lockout stops guessing one account, this stops
+  // one address from spraying guesses across many accounts.
+  'invalid_passcode',
+]);
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',

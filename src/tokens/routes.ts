@@ -31,6 +31,25 @@ export const PublicKeyDto = Type.Object(
   { $id: 'PublicKeyDto' },
 );
 
+// Form fields of the two grants. Extra fields are allowed: CSP clients send e.g. scope or orgId.
+const ApiTokenGrantForm = Type.Object({
+  // No maxLength: an over-long token is an invalid grant (and a failed authentication), not a bad request.
+  api_token: Type.Optional(Type.String({ description: 'The API token (preferred).' })),
+  refresh_token: Type.Optional(Type.String({ description: 'The API token, older name; also accepted as a query parameter.' })),
+  passcode: Type.Optional(Type.String({ maxLength: 64, description: 'The MFA passcode from the registered device, or a recovery code; required when MFA is turned on.' })),
+  scope: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+const ClientCredentialsForm = Type.Object({
+  grant_type: Type.Optional(Type.String({ maxLength: 64, description: 'client_credentials' })),
+  orgId: Type.Optional(Type.String({ maxLength: 255 })),
+  scope: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+
+/** A body schema that names its content type, so the OpenAPI document shows form encoding. */
+function formSchema(schema: ReturnType<typeof Type.Object>) {
+  return { content: { [FORM_CONTENT_TYPE]: { schema } } };
+}
+
 function formBody(request: FastifyRequest): FormBody {
   return (request.body as FormBody | undefined) ?? Object.create(null);
 }
@@ -59,6 +78,7 @@ export function tokenRoutes(services: Services): FastifyPluginAsync {
           summary: 'Exchange an API token (and MFA passcode) for an access token',
           tags: ['Authentication'],
           querystring: Type.Object({ refresh_token: Type.Optional(Type.String({ maxLength: 512 })) }),
+          body: formSchema(ApiTokenGrantForm),
           response: withErrors({ 200: Type.Ref('AccessTokenDto') }, [400, 401, 403, 429, 500]),
         },
       },
@@ -78,6 +98,7 @@ export function tokenRoutes(services: Services): FastifyPluginAsync {
         schema: {
           summary: 'Client credentials grant for service accounts (HTTP Basic)',
           tags: ['Authentication'],
+          body: formSchema(ClientCredentialsForm),
           response: withErrors({ 200: Type.Ref('AccessTokenDto') }, [400, 401, 429, 500]),
         },
       },
