@@ -2,6 +2,7 @@
 import '@fastify/swagger'; // route schema types: summary, tags, security
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { auditRoutes } from './audit/routes.js';
+import { ApiError } from './errors.js';
 import { AccessLog } from './http/access-log.js';
 import { handleClientError, registerErrorHandling } from './http/error-handler.js';
 import { generateRequestId } from './http/request-id.js';
@@ -39,14 +40,23 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
     http: { maxHeaderSize: HTTP_LIMITS.maxHeaderBytes },
     clientErrorHandler: handleClientError,
-    return503OnClosing: true,
+    return503OnClosing: false, // our onRequest hook answers with a CspErrorResponse instead
     routerOptions: { ignoreTrailingSlash: false },
   });
 
+  // While draining (SIGTERM), requests still arriving on open keep-alive connections get a proper
+  // CspErrorResponse 503 and Connection: close, so the load balancer moves them to another copy.
+  let draining = false;
+  app.addHook('preClose', (done) => {
+    draining = true;
+    done();
+  });
   // Callback style, not async: runs on every request, and an async hook costs a promise and a tick.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    done();
+    if (!draining) return done();
+    reply.header('Connection', 'close');
+    done(new ApiError('service_unavailable', 'The server is shutting down; retry on another copy.'));
   });
 
   registerErrorHandling(app, async (request) => {
