@@ -2,6 +2,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { User } from '../principals/users.js';
 import type { Store } from '../storage/database.js';
+import { readThroughVersionedCache } from '../storage/sqlite-read-cache.js';
 
 export interface UserMfaStatus {
   activated: boolean;
@@ -19,11 +20,14 @@ interface DeviceStateRow {
 const statements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
 
 async function findDeviceState(store: Store, userId: string): Promise<DeviceStateRow | undefined> {
-  if (store.sqliteReader) {
-    // Hot path of the status endpoint: a cached prepared statement, not a Kysely query.
-    let stmt = statements.get(store.sqliteReader);
-    if (!stmt) statements.set(store.sqliteReader, (stmt = store.sqliteReader.prepare('select device_name, activated_at, turned_on from mfa_devices where user_id = ?')));
-    return stmt.get(userId) as DeviceStateRow | undefined;
+  const reader = store.sqliteReader;
+  if (reader) {
+    // Hot path of the status endpoint: a prepared statement behind a cache that any commit empties.
+    return readThroughVersionedCache(reader, `device:${userId}`, () => {
+      let stmt = statements.get(reader);
+      if (!stmt) statements.set(reader, (stmt = reader.prepare('select device_name, activated_at, turned_on from mfa_devices where user_id = ?')));
+      return stmt.get(userId) as DeviceStateRow | undefined;
+    });
   }
   return store.db.selectFrom('mfa_devices').select(['device_name', 'activated_at', 'turned_on']).where('user_id', '=', userId).executeTakeFirst();
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Clock } from '../clock.js';
 import type { Store } from '../storage/database.js';
+import { readThroughVersionedCache } from '../storage/sqlite-read-cache.js';
 
 export const DEFAULT_DOMAIN = 'local';
 export const DEFAULT_ORG = 'default';
@@ -37,14 +38,21 @@ const toUser = (row: UserRow): User => ({
 const COLUMNS = ['id', 'username', 'domain', 'org_id', 'enabled', 'password_hash'] as const;
 const byIdStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
 
-/** Read straight from the store every time: disable/delete by the CLI must win on the next request. */
+/**
+ * The current row on every call: disable/delete by the CLI must win on the next request. On SQLite the
+ * read goes through a cache that any committed change empties (see storage/sqlite-read-cache.ts).
+ */
 export async function findUserById(store: Store, id: string): Promise<User | undefined> {
-  if (store.sqliteReader) {
-    // Prepared once per connection: Kysely would re-prepare on every call of this hot path.
-    let stmt = byIdStatements.get(store.sqliteReader);
-    if (!stmt) byIdStatements.set(store.sqliteReader, (stmt = store.sqliteReader.prepare(`select ${COLUMNS.join(', ')} from users where id = ?`)));
-    const row = stmt.get(id) as UserRow | undefined;
-    return row && toUser(row);
+  const reader = store.sqliteReader;
+  if (reader) {
+    return readThroughVersionedCache(reader, `user:${id}`, () => {
+      // Prepared once per connection: Kysely would re-prepare on every call of this hot path.
+      let stmt = byIdStatements.get(reader);
+      if (!stmt) byIdStatements.set(reader, (stmt = reader.prepare(`select ${COLUMNS.join(', ')} from users where id = ?`)));
+      const row = stmt.get(id) as UserRow | undefined;
+      // Frozen: the same object may serve many requests.
+      return row && Object.freeze(toUser(row));
+    });
   }
   const row = await store.db.selectFrom('users').select(COLUMNS).where('id', '=', id).executeTakeFirst();
   return row && toUser(row);

@@ -1,0 +1,50 @@
+// The SQLite hot-row cache never serves a row that another connection has changed or deleted.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { systemClock } from '../../src/clock.js';
+import { getMfaStatus } from '../../src/mfa/status.js';
+import { createUser, deleteUser, findUserById, setUserEnabled } from '../../src/principals/users.js';
+import { sqlitePath } from '../../src/storage/database.js';
+import { createTestStore, testBackend, type TestStore } from '../support/store.js';
+
+describe('SQLite hot reads', { concurrency: false }, () => {
+  let testStore: TestStore;
+  before(async () => {
+    testStore = await createTestStore();
+  });
+  after(() => testStore.dispose());
+
+  it('see a disable, enable and delete made through the writer connection on the very next read', async () => {
+    const { store } = testStore;
+    const user = await createUser(store, systemClock, { username: 'cached-1' });
+    assert.equal((await findUserById(store, user.id))?.enabled, true);
+    await setUserEnabled(store, user.id, false);
+    assert.equal((await findUserById(store, user.id))?.enabled, false);
+    await setUserEnabled(store, user.id, true);
+    assert.equal((await findUserById(store, user.id))?.enabled, true);
+    await deleteUser(store, user.id);
+    assert.equal(await findUserById(store, user.id), undefined);
+  });
+
+  it('see changes committed by another process-like connection (the admin CLI) on the very next read', async (t) => {
+    if (testBackend() !== 'sqlite') return t.diagnostic('PostgreSQL run: no SQLite reader cache involved; covered by the SQLite run');
+    const { store, url } = testStore;
+    const user = await createUser(store, systemClock, { username: 'cached-2' });
+    const other = new BetterSqlite3(sqlitePath(url) as string);
+    try {
+      assert.equal((await findUserById(store, user.id))?.enabled, true);
+      other.prepare('update users set enabled = 0 where id = ?').run(user.id);
+      assert.equal((await findUserById(store, user.id))?.enabled, false);
+      assert.deepEqual(await getMfaStatus(store, (await findUserById(store, user.id))!), { activated: false, turnedOn: false, username: 'cached-2' });
+      other
+        .prepare("insert into mfa_devices (user_id, device_name, secret_ciphertext, algorithm, digits, period_seconds, activated_at, turned_on, created_at) values (?, 'phone', 'x', 'SHA1', 6, 30, 1, 1, 1)")
+        .run(user.id);
+      assert.deepEqual(await getMfaStatus(store, (await findUserById(store, user.id))!), { activated: true, deviceName: 'phone', turnedOn: true, username: 'cached-2' });
+      other.prepare('delete from users where id = ?').run(user.id);
+      assert.equal(await findUserById(store, user.id), undefined);
+    } finally {
+      other.close();
+    }
+  });
+});
