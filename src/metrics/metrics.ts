@@ -1,14 +1,14 @@
 // The service's Prometheus metrics: one registry per Services instance (tests build many apps in one
 // process), with a small API feature code can call, e.g. `metrics.replaysRefused.inc()`.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { HttpMetrics } from './http-metrics.js';
 
 const PREFIX = 'principal_mfa_';
 
 export interface Metrics {
   readonly registry: Registry;
-  /** HTTP requests by method, route template (or "unmatched") and status. */
-  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
-  readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
+  /** HTTP request count and latency by method, route template (or "unmatched") and status. */
+  readonly http: HttpMetrics;
   /** Token grants by grant ("api_token" | "client_credentials") and outcome ("success" or the errorCode). */
   readonly tokenExchanges: Counter<'grant' | 'outcome'>;
   readonly mfaActivations: Counter;
@@ -38,17 +38,9 @@ function processMetrics(): Registry {
 export function createMetrics(): Metrics {
   const registry = new Registry();
   const registers = [registry];
-  const http = ['method', 'route', 'status'] as const;
   const metrics: Metrics = {
     registry,
-    httpRequests: new Counter({ name: `${PREFIX}http_requests_total`, help: 'HTTP requests by method, route and status.', labelNames: http, registers }),
-    httpRequestDuration: new Histogram({
-      name: `${PREFIX}http_request_duration_seconds`,
-      help: 'HTTP request latency by method, route and status.',
-      labelNames: http,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    }),
+    http: new HttpMetrics(PREFIX),
     tokenExchanges: new Counter({ name: `${PREFIX}token_exchanges_total`, help: 'Token grants by grant type and outcome (success or the errorCode).', labelNames: ['grant', 'outcome'] as const, registers }),
     mfaActivations: new Counter({ name: `${PREFIX}mfa_activations_total`, help: 'MFA devices activated by a first code.', registers }),
     passcodeFailures: new Counter({ name: `${PREFIX}passcode_failures_total`, help: 'Passcodes and recovery codes refused, on any endpoint.', registers }),
@@ -57,7 +49,7 @@ export function createMetrics(): Metrics {
     rateLimitRejections: new Counter({ name: `${PREFIX}rate_limit_rejections_total`, help: 'Requests refused by a rate limit, by policy.', labelNames: ['policy'] as const, registers }),
     contentType: registry.contentType,
     async render() {
-      return `${await registry.metrics()}\n${await processMetrics().metrics()}`;
+      return `${metrics.http.render()}${await registry.metrics()}\n${await processMetrics().metrics()}`;
     },
   };
   // Zero-valued series exist from the start, so dashboards and rate() see them before the first event.

@@ -32,26 +32,11 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
     if (policy) metrics.rateLimitRejections.inc({ policy });
   });
 
-  // Label-bound series, looked up by one string key: prom-client would hash the label object on every
-  // request otherwise. Bounded: route templates (or "unmatched") × HTTP methods × statuses.
-  const httpSeries = new Map<string, { count: { inc(): void }; duration: { observe(seconds: number): void } }>();
-  const seriesFor = (method: string, route: string, status: string) => {
-    const key = `${method} ${route} ${status}`;
-    let series = httpSeries.get(key);
-    if (!series) {
-      series = { count: metrics.httpRequests.labels(method, route, status), duration: metrics.httpRequestDuration.labels(method, route, status) };
-      httpSeries.set(key, series);
-    }
-    return series;
-  };
-
   // Callback style, not async: this runs on every request, and an async hook costs a promise and a tick.
   app.addHook('onResponse', (request, reply, done) => {
     // The route template, never the raw URL: raw paths would make one series per probe of a scanner.
     const route = request.routeOptions.url ?? 'unmatched';
-    const series = seriesFor(request.method, route, String(reply.statusCode));
-    series.count.inc();
-    series.duration.observe(reply.elapsedTime / 1000);
+    metrics.http.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     const grant = TOKEN_GRANTS[route];
     if (grant && request.method === 'POST') {
       metrics.tokenExchanges.inc({ grant, outcome: reply.statusCode === 200 ? 'success' : (errorCodes.get(request) ?? String(reply.statusCode)) });
