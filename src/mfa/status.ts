@@ -17,6 +17,9 @@ interface DeviceStateRow {
   turned_on: number;
 }
 
+const DEVICE_STATE_SQL = 'select device_name, activated_at, turned_on from mfa_devices where user_id = ?';
+/** The same statement in PostgreSQL's placeholder syntax. */
+const DEVICE_STATE_PG = DEVICE_STATE_SQL.replace('?', '$1');
 const statements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
 
 async function findDeviceState(store: Store, userId: string): Promise<DeviceStateRow | undefined> {
@@ -25,9 +28,13 @@ async function findDeviceState(store: Store, userId: string): Promise<DeviceStat
     // Hot path of the status endpoint: a prepared statement behind a cache that any commit empties.
     return readThroughVersionedCache(reader, `device:${userId}`, () => {
       let stmt = statements.get(reader);
-      if (!stmt) statements.set(reader, (stmt = reader.prepare('select device_name, activated_at, turned_on from mfa_devices where user_id = ?')));
+      if (!stmt) statements.set(reader, (stmt = reader.prepare(DEVICE_STATE_SQL)));
       return stmt.get(userId) as DeviceStateRow | undefined;
     });
+  }
+  if (store.pgPool) {
+    const { rows } = await store.pgPool.query<DeviceStateRow>({ name: 'principal-mfa:device-state', text: DEVICE_STATE_PG, values: [userId] });
+    return rows[0];
   }
   return store.db.selectFrom('mfa_devices').select(['device_name', 'activated_at', 'turned_on']).where('user_id', '=', userId).executeTakeFirst();
 }

@@ -36,6 +36,9 @@ const toUser = (row: UserRow): User => ({
 });
 
 const COLUMNS = ['id', 'username', 'domain', 'org_id', 'enabled', 'password_hash'] as const;
+const USER_BY_ID_SQL = `select ${COLUMNS.join(', ')} from users where id = ?`;
+/** The same statement in PostgreSQL's placeholder syntax. */
+const USER_BY_ID_PG = USER_BY_ID_SQL.replace('?', '$1');
 const byIdStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
 
 /**
@@ -48,11 +51,15 @@ export async function findUserById(store: Store, id: string): Promise<User | und
     return readThroughVersionedCache(reader, `user:${id}`, () => {
       // Prepared once per connection: Kysely would re-prepare on every call of this hot path.
       let stmt = byIdStatements.get(reader);
-      if (!stmt) byIdStatements.set(reader, (stmt = reader.prepare(`select ${COLUMNS.join(', ')} from users where id = ?`)));
+      if (!stmt) byIdStatements.set(reader, (stmt = reader.prepare(USER_BY_ID_SQL)));
       const row = stmt.get(id) as UserRow | undefined;
       // Frozen: the same object may serve many requests.
       return row && Object.freeze(toUser(row));
     });
+  }
+  if (store.pgPool) {
+    const { rows } = await store.pgPool.query<UserRow>({ name: 'principal-mfa:user-by-id', text: USER_BY_ID_PG, values: [id] });
+    return rows[0] && toUser(rows[0]);
   }
   const row = await store.db.selectFrom('users').select(COLUMNS).where('id', '=', id).executeTakeFirst();
   return row && toUser(row);

@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import type { Pool as PgPool } from 'pg';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrate.js';
@@ -21,6 +22,11 @@ export interface Store {
    * writer connection and never waits behind Kysely's one-connection mutex (WAL lets it read meanwhile).
    */
   readonly sqliteReader?: BetterSqlite3.Database;
+  /**
+   * The PostgreSQL pool under Kysely (PostgreSQL only). The hot reads run as named prepared
+   * statements on it: parsed and planned once per connection instead of on every request.
+   */
+  readonly pgPool?: PgPool;
   close(): Promise<void>;
 }
 

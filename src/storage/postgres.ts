@@ -52,6 +52,7 @@ export async function openPostgres(url: string): Promise<Store> {
   return {
     kind: 'postgres',
     db,
+    pgPool: pool,
     async close() {
       await db.destroy(); // ends the pool
     },
