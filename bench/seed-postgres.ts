@@ -1,15 +1,9 @@
 // Fills a PostgreSQL database for `npm run bench -- --database postgres://…`: the same users as the SQLite
 // seeding (generated server-side in one statement), and access tokens minted with that store's key ring.
 import { sql } from 'kysely';
-import { systemClock } from '../src/clock.js';
-import { DEFAULTS } from '../src/config.js';
-import { DEFAULT_DOMAIN, DEFAULT_ORG, userSubject } from '../src/principals/users.js';
+import { DEFAULT_DOMAIN, DEFAULT_ORG } from '../src/principals/users.js';
 import { openStore } from '../src/storage/database.js';
-import { AccessTokenIssuer, USER_PERMS } from '../src/tokens/access-tokens.js';
-import { ensureSigningKey, KeyRing } from '../src/tokens/signing-keys.js';
-import type { SeededUser, SeedOptions } from './seed.js';
-
-const MINT_CONCURRENCY = 16;
+import { mintAccessTokens, type SeededUser, type SeedOptions } from './seed.js';
 
 /** Seeds `url` (its users, tokens and keys are replaced). */
 export async function seedPostgres(url: string, options: Omit<SeedOptions, 'file'>): Promise<SeededUser[]> {
@@ -36,27 +30,7 @@ export async function seedPostgres(url: string, options: Omit<SeedOptions, 'file
     const { rows } = await sql<{ id: string; username: string }>`
       select id, username from users where (substring(username from 12))::int % ${stride} = 0 order by username limit ${tokens}`.execute(store.db);
 
-    await ensureSigningKey(store, systemClock);
-    const keys = new KeyRing(store, systemClock, DEFAULTS.accessTokenTtlSeconds);
-    await keys.load();
-    const issuer = new AccessTokenIssuer(keys, systemClock, DEFAULTS.issuer, DEFAULTS.accessTokenTtlSeconds);
-    const seeded: SeededUser[] = new Array(rows.length);
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < rows.length; i = next++) {
-        const holder = rows[i]!;
-        const accessToken = await issuer.mint({
-          sub: userSubject({ domain: DEFAULT_DOMAIN, id: holder.id }),
-          username: holder.username,
-          domain: DEFAULT_DOMAIN,
-          orgId: DEFAULT_ORG,
-          perms: USER_PERMS,
-          azp: 'principal-mfa-api-token',
-        });
-        seeded[i] = { username: holder.username, accessToken };
-      }
-    };
-    await Promise.all(Array.from({ length: MINT_CONCURRENCY }, worker));
+    const seeded = await mintAccessTokens(store, rows);
     log(`  ${seeded.length.toLocaleString('en')} access tokens minted`);
     return seeded;
   } finally {

@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { systemClock } from '../src/clock.js';
 import { DEFAULTS } from '../src/config.js';
 import { DEFAULT_DOMAIN, DEFAULT_ORG, userSubject } from '../src/principals/users.js';
-import { openStore } from '../src/storage/database.js';
+import { openStore, type Store } from '../src/storage/database.js';
 import { AccessTokenIssuer, USER_PERMS } from '../src/tokens/access-tokens.js';
 import { ensureSigningKey, KeyRing } from '../src/tokens/signing-keys.js';
 
@@ -26,6 +26,35 @@ const ROWS_PER_TRANSACTION = 50_000;
 const MINT_CONCURRENCY = 16;
 
 export const benchUsername = (i: number): string => `bench-user-${String(i).padStart(7, '0')}`;
+
+/**
+ * Access tokens for the holders, minted with the store's own key ring and the default issuer (the key
+ * is created and persisted here when the store has none), so the server started on it trusts them.
+ */
+export async function mintAccessTokens(store: Store, holders: { id: string; username: string }[]): Promise<SeededUser[]> {
+  await ensureSigningKey(store, systemClock);
+  const keys = new KeyRing(store, systemClock, DEFAULTS.accessTokenTtlSeconds);
+  await keys.load();
+  const issuer = new AccessTokenIssuer(keys, systemClock, DEFAULTS.issuer, DEFAULTS.accessTokenTtlSeconds);
+  const seeded: SeededUser[] = new Array(holders.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < holders.length; i = next++) {
+      const holder = holders[i] as { id: string; username: string };
+      const accessToken = await issuer.mint({
+        sub: userSubject({ domain: DEFAULT_DOMAIN, id: holder.id }),
+        username: holder.username,
+        domain: DEFAULT_DOMAIN,
+        orgId: DEFAULT_ORG,
+        perms: USER_PERMS,
+        azp: 'principal-mfa-api-token',
+      });
+      seeded[i] = { username: holder.username, accessToken };
+    }
+  };
+  await Promise.all(Array.from({ length: MINT_CONCURRENCY }, worker));
+  return seeded;
+}
 
 export async function seedStore(options: SeedOptions): Promise<SeededUser[]> {
   const { file, users, tokens, log } = options;
@@ -58,29 +87,8 @@ export async function seedStore(options: SeedOptions): Promise<SeededUser[]> {
     sqlite.exec('analyze');
     log(`  ${users.toLocaleString('en')} users in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-    // Same key ring and issuer as the server: the key is created here and persisted in the file.
-    await ensureSigningKey(store, systemClock);
-    const keys = new KeyRing(store, systemClock, DEFAULTS.accessTokenTtlSeconds);
-    await keys.load();
-    const issuer = new AccessTokenIssuer(keys, systemClock, DEFAULTS.issuer, DEFAULTS.accessTokenTtlSeconds);
     const mintStarted = Date.now();
-    const seeded: SeededUser[] = new Array(holders.length);
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < holders.length; i = next++) {
-        const holder = holders[i] as { id: string; username: string };
-        const accessToken = await issuer.mint({
-          sub: userSubject({ domain: DEFAULT_DOMAIN, id: holder.id }),
-          username: holder.username,
-          domain: DEFAULT_DOMAIN,
-          orgId: DEFAULT_ORG,
-          perms: USER_PERMS,
-          azp: 'principal-mfa-api-token',
-        });
-        seeded[i] = { username: holder.username, accessToken };
-      }
-    };
-    await Promise.all(Array.from({ length: MINT_CONCURRENCY }, worker));
+    const seeded = await mintAccessTokens(store, holders);
     log(`  ${seeded.length.toLocaleString('en')} access tokens minted in ${((Date.now() - mintStarted) / 1000).toFixed(1)} s`);
     return seeded;
   } finally {

@@ -1,13 +1,9 @@
 // CspError: what the client throws for every error answer, with the six CspErrorResponse fields.
 
-export interface CspErrorBody {
-  statusCode: number;
-  errorCode: string;
-  cspErrorCode: string;
-  message: string;
-  moduleCode: number;
-  requestId: string;
-}
+import type { CspErrorResponse } from '../errors.js';
+
+/** The error body every route answers with (type only: the client loads no server code). */
+export type CspErrorBody = CspErrorResponse;
 
 export class CspError extends Error implements CspErrorBody {
   override name = 'CspError';

@@ -1,26 +1,12 @@
-// Request and response shapes of the principal MFA API, as the client sees them (no server imports,
-// so the client stays a self-contained, dependency-free part of the package).
+// Request and response shapes of the principal MFA API, as the client sees them. Shapes the server
+// already defines are re-exported as types only (erased at build), so the client loads no server code.
 
 /** GET …/principal/mfa/status, and the answer to a rename. */
-export interface UserMfaStatus {
-  activated: boolean;
-  deviceName?: string;
-  turnedOn: boolean;
-  username: string;
-}
-
+export type { UserMfaStatus } from '../mfa/status.js';
 /** POST …/mfa/device: the new, still pending device. The secret is shown only this once. */
-export interface RegisteredDevice {
-  deviceName: string;
-  /** Base32 TOTP secret for manual entry in an authenticator. */
-  secret: string;
-  otpauthUri: string;
-  /** data: URI of the QR code of otpauthUri. */
-  qrCode: string;
-  algorithm: string;
-  digits: number;
-  period: number;
-}
+export type { RegisteredDevice } from '../mfa/devices.js';
+/** The token service's AccessTokenDto. */
+export type { AccessTokenDto as AccessTokenResponse } from '../tokens/exchange.js';
 
 /** POST …/mfa/device/activate. */
 export interface ActivatedDevice {
@@ -89,13 +75,3 @@ export interface AuditLogPage {
   totalResults: number;
 }
 
-/** The token service's AccessTokenDto. */
-export interface AccessTokenResponse {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-  scope: string;
-  id_token?: string;
-  refresh_token?: string;
-  issued_token_type: string;
-}
