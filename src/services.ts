@@ -1,6 +1,5 @@
 // Everything a running server needs, created once from the config: store, keys, token issuer and
 // verifier, limits. buildApp() takes this and opens nothing itself.
-import type { Logger } from 'pino';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import { createLimits, type Limits } from './limits/limits.js';
@@ -33,7 +32,6 @@ export interface ServiceOverrides {
   clock?: Clock;
   store?: Store;
   limits?: Limits;
-  logger?: Logger;
   /** The seed master key itself, instead of reading config.masterKeyFile. */
   masterKey?: Buffer;
 }

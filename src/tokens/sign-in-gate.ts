@@ -16,10 +16,3 @@ export interface SignInGate {
    */
   check(user: User, passcode: string | undefined, clientAddress: string): Promise<SignInProof | undefined>;
 }
-
-/** A gate for principals without any MFA feature wired (tests of the token layer alone). */
-export const noMfaGate: SignInGate = {
-  async check() {
-    return undefined;
-  },
-};
