@@ -1,7 +1,7 @@
 // Signing-key rotation while servers run: old tokens keep working until they expire, new tokens use
 // the new kid at once, the retired public key leaves the JWKS only after its tokens' lifetime; keys persist.
 import assert from 'node:assert/strict';
-import { decodeProtectedHeader } from 'jose';
+import { decodeProtectedHeader, generateKeyPair } from 'jose';
 import { after, before, describe, it } from 'node:test';
 import { buildApp } from '../../src/app.js';
 import { type Config, DEFAULTS } from '../../src/config.js';
@@ -9,6 +9,7 @@ import { openStore } from '../../src/storage/database.js';
 import { createServices } from '../../src/services.js';
 import { rotateSigningKey } from '../../src/tokens/signing-keys.js';
 import { createTestStore } from '../support/store.js';
+import { craftToken } from './craft.js';
 import { startTestServer, TestClock, type TestServer } from '../support/server.js';
 
 const STATUS = '/csp/gateway/iam/vmwid/api/principal/mfa/status';
@@ -109,6 +110,41 @@ describe('signing keys across restarts', () => {
       await app2.close();
       await second.close();
       await testStore.dispose().catch(() => undefined);
+    }
+  });
+});
+
+describe('unknown kids', () => {
+  it('finding 8.14: a storm of unknown kids reloads no keys, and a key rotated meanwhile is trusted on the next request', async () => {
+    const server = await startTestServer({ config: { failedAuthPerMinute: 10_000 } });
+    const copy = await startTestServer({ databaseUrl: server.testStore.url, masterKey: server.services.masterKey });
+    try {
+      const { user, accessToken } = await server.accessTokenFor();
+      const attacker = await generateKeyPair('RS256');
+      // Count every full reload of the key table by the server under attack (the real method, counted).
+      const keys = server.services.keys;
+      const load = keys.load.bind(keys);
+      let reloads = 0;
+      keys.load = () => {
+        reloads++;
+        return load();
+      };
+      for (let i = 0; i < 200; i++) {
+        const forged = await craftToken(server, user, { header: { kid: `made-up-${i}` }, key: attacker.privateKey });
+        assert.equal((await server.call(STATUS, { token: forged })).status, 401);
+      }
+      assert.equal(reloads, 0, 'made-up kids must not reload the keys');
+      assert.equal((await server.call(STATUS, { token: accessToken })).status, 200);
+
+      // The other copy rotates (as `keys rotate` would) and signs at once; the attacked server trusts it on the next request.
+      const newKid = await rotateSigningKey(copy.services.store, copy.services.clock, copy.services.masterKey);
+      const fresh = await copy.accessTokenFor();
+      assert.equal(kidOf(fresh.accessToken), newKid);
+      assert.equal((await server.call(STATUS, { token: fresh.accessToken })).status, 200);
+      assert.equal(reloads, 1, 'one reload for the one change');
+    } finally {
+      await copy.close();
+      await server.close();
     }
   });
 });
