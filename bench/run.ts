@@ -7,6 +7,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../src/config.js';
+import { ensureMasterKeyFile, loadMasterKey } from '../src/secrets/master-key-file.js';
 import type { LoadOptions, LoadResult } from './load-generator.js';
 import { seedStore } from './seed.js';
 import { seedPostgres } from './seed-postgres.js';
@@ -116,14 +117,18 @@ async function main(): Promise<void> {
   ensureBuilt();
 
   const file = args.database?.startsWith('sqlite:') ? args.database.slice('sqlite:'.length) : join(dir, 'bench.db');
+  // The key the servers are started with (targets.ts passes the same file): it seals the signing key seeded here.
+  const masterKeyFile = join(dir, 'master.key');
+  await ensureMasterKeyFile(masterKeyFile);
+  const masterKey = await loadMasterKey(masterKeyFile);
   log(`seeding ${file}`);
-  const seeded = await seedStore({ file, users, tokens: tokenCount, log });
+  const seeded = await seedStore({ file, users, tokens: tokenCount, log, masterKey });
   const tokensFile = join(dir, 'tokens.json');
   writeFileSync(tokensFile, JSON.stringify(seeded.map((s) => s.accessToken)));
   let pgTarget: Target | undefined;
   if (postgresUrl) {
     log(`seeding ${postgresUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
-    const pgSeeded = await seedPostgres(postgresUrl, { users, tokens: tokenCount, log });
+    const pgSeeded = await seedPostgres(postgresUrl, { users, tokens: tokenCount, log, masterKey });
     const pgTokensFile = join(dir, 'tokens-postgres.json');
     writeFileSync(pgTokensFile, JSON.stringify(pgSeeded.map((s) => s.accessToken)));
     const name = `principal-mfa (PostgreSQL${args.redis ? '+Redis' : ''})`;

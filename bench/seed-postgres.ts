@@ -7,7 +7,7 @@ import { mintAccessTokens, type SeededUser, type SeedOptions } from './seed.js';
 
 /** Seeds `url` (its users, tokens and keys are replaced). */
 export async function seedPostgres(url: string, options: Omit<SeedOptions, 'file'>): Promise<SeededUser[]> {
-  const { users, tokens, log } = options;
+  const { users, tokens, log, masterKey } = options;
   if (tokens > users) throw new Error(`--tokens (${tokens}) cannot exceed --users (${users})`);
   const store = await openStore(url); // runs the real migrations
   try {
@@ -30,7 +30,7 @@ export async function seedPostgres(url: string, options: Omit<SeedOptions, 'file
     const { rows } = await sql<{ id: string; username: string }>`
       select id, username from users where (substring(username from 12))::int % ${stride} = 0 order by username limit ${tokens}`.execute(store.db);
 
-    const seeded = await mintAccessTokens(store, rows);
+    const seeded = await mintAccessTokens(store, rows, masterKey);
     log(`  ${seeded.length.toLocaleString('en')} access tokens minted`);
     return seeded;
   } finally {

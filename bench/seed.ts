@@ -7,12 +7,15 @@ import { DEFAULTS } from '../src/config.js';
 import { DEFAULT_DOMAIN, DEFAULT_ORG, userSubject } from '../src/principals/users.js';
 import { openStore, type Store } from '../src/storage/database.js';
 import { AccessTokenIssuer, USER_PERMS } from '../src/tokens/access-tokens.js';
-import { ensureSigningKey, KeyRing } from '../src/tokens/signing-keys.js';
+import { KeyRing } from '../src/tokens/key-ring.js';
+import { prepareSigningKeys, retiredKeyRetentionMs } from '../src/tokens/signing-keys.js';
 
 export interface SeedOptions {
   file: string;
   users: number;
   tokens: number;
+  /** The key the server will be started with (--master-key-file): it seals the signing key made here. */
+  masterKey: Buffer;
   /** Progress lines go here. */
   log(line: string): void;
 }
@@ -31,9 +34,9 @@ export const benchUsername = (i: number): string => `bench-user-${String(i).padS
  * Access tokens for the holders, minted with the store's own key ring and the default issuer (the key
  * is created and persisted here when the store has none), so the server started on it trusts them.
  */
-export async function mintAccessTokens(store: Store, holders: { id: string; username: string }[]): Promise<SeededUser[]> {
-  await ensureSigningKey(store, systemClock);
-  const keys = new KeyRing(store, systemClock, DEFAULTS.accessTokenTtlSeconds);
+export async function mintAccessTokens(store: Store, holders: { id: string; username: string }[], masterKey: Buffer): Promise<SeededUser[]> {
+  await prepareSigningKeys(store, systemClock, masterKey, retiredKeyRetentionMs(DEFAULTS.accessTokenTtlSeconds));
+  const keys = new KeyRing(store, systemClock, masterKey, DEFAULTS.accessTokenTtlSeconds);
   await keys.load();
   const issuer = new AccessTokenIssuer(keys, systemClock, DEFAULTS.issuer, DEFAULTS.accessTokenTtlSeconds);
   const seeded: SeededUser[] = new Array(holders.length);
@@ -57,7 +60,7 @@ export async function mintAccessTokens(store: Store, holders: { id: string; user
 }
 
 export async function seedStore(options: SeedOptions): Promise<SeededUser[]> {
-  const { file, users, tokens, log } = options;
+  const { file, users, tokens, log, masterKey } = options;
   if (tokens > users) throw new Error(`--tokens (${tokens}) cannot exceed --users (${users})`);
   for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
   const store = await openStore(`sqlite:${file}`); // runs the real migrations
@@ -88,7 +91,7 @@ export async function seedStore(options: SeedOptions): Promise<SeededUser[]> {
     log(`  ${users.toLocaleString('en')} users in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const mintStarted = Date.now();
-    const seeded = await mintAccessTokens(store, holders);
+    const seeded = await mintAccessTokens(store, holders, masterKey);
     log(`  ${seeded.length.toLocaleString('en')} access tokens minted in ${((Date.now() - mintStarted) / 1000).toFixed(1)} s`);
     return seeded;
   } finally {

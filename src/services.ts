@@ -8,8 +8,9 @@ import { openStore, type Store } from './storage/database.js';
 import { AccessTokenIssuer, AccessTokenVerifier } from './tokens/access-tokens.js';
 import type { SignInGate } from './tokens/sign-in-gate.js';
 import { createMfaSignInGate } from './mfa/sign-in-gate.js';
-import { loadMasterKey } from './mfa/seed-crypto.js';
-import { ensureSigningKey, KeyRing } from './tokens/signing-keys.js';
+import { loadMasterKey, MasterKeyError } from './secrets/master-key-file.js';
+import { KeyRing } from './tokens/key-ring.js';
+import { prepareSigningKeys, retiredKeyRetentionMs } from './tokens/signing-keys.js';
 import { TrustedIssuers } from './tokens/trusted-issuers.js';
 
 export interface Services {
@@ -21,8 +22,8 @@ export interface Services {
   verifier: AccessTokenVerifier;
   limits: Limits;
   signInGate: SignInGate;
-  /** AES-256-GCM key for TOTP seeds at rest; MFA answers 500 mfa_unavailable without it (serve refuses to start). */
-  masterKey: Buffer | undefined;
+  /** AES-256-GCM key that seals TOTP seeds and private signing keys at rest; no server runs without it. */
+  masterKey: Buffer;
   /** Prometheus metrics of this instance (one registry each: tests run many apps in one process). */
   metrics: Metrics;
   close(): Promise<void>;
@@ -32,17 +33,25 @@ export interface ServiceOverrides {
   clock?: Clock;
   store?: Store;
   limits?: Limits;
-  /** The seed master key itself, instead of reading config.masterKeyFile. */
+  /** The master key itself, instead of reading config.masterKeyFile. */
   masterKey?: Buffer;
 }
 
 export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
   const clock = overrides.clock ?? systemClock;
   const masterKey = overrides.masterKey ?? (config.masterKeyFile ? await loadMasterKey(config.masterKeyFile) : undefined);
+  // Checked before the store is opened: the private signing key cannot be used (or created) without it.
+  if (!masterKey) throw new MasterKeyError('no master key: the server needs --master-key-file to open its signing keys and MFA seeds');
   const store = overrides.store ?? (await openStore(config.databaseUrl));
-  await ensureSigningKey(store, clock);
-  const keys = new KeyRing(store, clock, config.accessTokenTtlSeconds);
-  await keys.load();
+  const keys = new KeyRing(store, clock, masterKey, config.accessTokenTtlSeconds);
+  try {
+    await prepareSigningKeys(store, clock, masterKey, retiredKeyRetentionMs(config.accessTokenTtlSeconds));
+    await keys.load();
+  } catch (error) {
+    if (!overrides.store) await store.close();
+    throw error;
+  }
+  keys.watch();
   const issuer = new AccessTokenIssuer(keys, clock, config.issuer, config.accessTokenTtlSeconds);
   const verifier = new AccessTokenVerifier(keys, clock, {
     issuer: config.issuer,
@@ -64,6 +73,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     masterKey,
     metrics,
     async close() {
+      await keys.close();
       await limits.close?.();
       await store.close();
     },

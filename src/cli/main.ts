@@ -15,7 +15,7 @@ const USAGE = `usage: principal-mfa <command> [options]
   api-tokens create --username U [--json]
   api-tokens revoke --username U
   clients create --name N [--json]
-  keys rotate
+  keys rotate [--revoke-previous] --master-key-file PATH   (the only command besides serve that needs the master key)
   mfa reset --username U [--json]
 Every command takes --database URL (default sqlite:./data/principal-mfa.db, env DATABASE_URL).`;
 

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { openStore } from '../storage/database.js';
 import { systemClock } from '../clock.js';
-import { ensureSigningKey } from '../tokens/signing-keys.js';
+import { prepareSigningKeys, retiredKeyRetentionMs } from '../tokens/signing-keys.js';
 
 /** A worker that dies this soon after its start is not replaced (a start-up error would loop forever). */
 const MIN_WORKER_LIFETIME_MS = 5_000;
@@ -16,13 +16,13 @@ export function isClusterWorker(): boolean {
 }
 
 /**
- * Runs in the primary only. The store is migrated and given a signing key here, once, so that the
- * workers start on a ready store instead of racing to prepare it.
+ * Runs in the primary only. The store is migrated and its signing keys prepared here, once, so that
+ * the workers start on a ready store instead of racing to prepare it.
  */
-export async function runClusterPrimary(config: Config, logger: Logger): Promise<void> {
+export async function runClusterPrimary(config: Config, logger: Logger, masterKey: Buffer): Promise<void> {
   const store = await openStore(config.databaseUrl);
   try {
-    await ensureSigningKey(store, systemClock);
+    await prepareSigningKeys(store, systemClock, masterKey, retiredKeyRetentionMs(config.accessTokenTtlSeconds));
   } finally {
     await store.close();
   }

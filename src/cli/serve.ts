@@ -2,11 +2,11 @@
 import pino from 'pino';
 import { buildApp } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { MasterKeyMissingError, resolveServeMasterKey } from '../mfa/master-key.js';
 import { createServices } from '../services.js';
 import { printDevQuickstart } from './dev-quickstart.js';
 import { isClusterWorker, isFirstWorker, runClusterPrimary } from './serve-cluster.js';
 import { CliError, type CliIo } from './common.js';
+import { resolveServeMasterKey } from './master-key.js';
 
 export async function serveCommand(args: string[], io: CliIo): Promise<void> {
   let config;
@@ -17,21 +17,19 @@ export async function serveCommand(args: string[], io: CliIo): Promise<void> {
     throw error;
   }
   const logger = pino({ level: config.logLevel, base: { service: 'principal-mfa' } });
-  // Refuse to start without the key that protects TOTP seeds (before opening anything else).
-  const masterKey = await resolveServeMasterKey(config).catch((error: unknown) => {
-    throw error instanceof MasterKeyMissingError ? new CliError(error.message) : error;
-  });
+  // Refuse to start without the key that seals TOTP seeds and signing keys (before opening anything else).
+  const masterKey = await resolveServeMasterKey(config);
   if (config.workers > 1 && !isClusterWorker()) {
     // The primary serves nothing itself: it prepares the store, forks the workers and relays SIGTERM.
-    if (masterKey.created) logger.info({ path: masterKey.path }, 'created a development master key for MFA seeds');
-    await runClusterPrimary(config, logger);
+    if (masterKey.created) logger.info({ path: masterKey.path }, 'created a development master key');
+    await runClusterPrimary(config, logger, masterKey.key);
     return;
   }
   const services = await createServices(config, { masterKey: masterKey.key });
   const app = await buildApp(services, { logger });
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info({ address, database: config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@'), issuer: config.issuer, dev: config.dev }, 'principal-mfa listening');
-  if (masterKey.created) logger.info({ path: masterKey.path }, 'created a development master key for MFA seeds');
+  if (masterKey.created) logger.info({ path: masterKey.path }, 'created a development master key');
   if (config.dev && isFirstWorker()) await printDevQuickstart(services, address, io);
 
   let stopping = false;

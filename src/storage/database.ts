@@ -1,7 +1,7 @@
 // Opens the store named by a database URL and brings its schema up to date.
 // SQLite (one file, the default) and PostgreSQL share every query through Kysely.
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Pool as PgPool } from 'pg';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -78,9 +78,37 @@ function withReader(store: Store, path: string): Store {
   };
 }
 
+/**
+ * The store holds password hashes, API-token hashes and sealed secrets: folders we create are 0700 and
+ * the database file 0600, whatever the umask (SQLite gives its WAL and SHM files the database file's
+ * mode). A database, WAL or SHM file left readable by an earlier version is tightened; a folder that
+ * already existed (/var/lib, /tmp) is left as it is.
+ */
+function prepareSqliteFiles(path: string): void {
+  const folder = dirname(resolve(path));
+  const firstCreated = mkdirSync(folder, { recursive: true, mode: 0o700 });
+  if (firstCreated !== undefined) {
+    let created = firstCreated;
+    chmodSync(created, 0o700);
+    for (const part of relative(firstCreated, folder).split(sep).filter(Boolean)) chmodSync((created = join(created, part)), 0o700);
+  }
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) restrictToOwner(file);
+}
+
+function restrictToOwner(file: string): void {
+  if (!existsSync(file)) return;
+  try {
+    chmodSync(file, 0o600);
+  } catch (error) {
+    // A file owned by another account (a deliberate, shared set-up) is left to its owner.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+  }
+}
+
 function openSqlite(path: string): Store {
   const inMemory = isInMemory(path);
-  if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  if (!inMemory) prepareSqliteFiles(path);
   const sqlite = new BetterSqlite3(inMemory ? ':memory:' : path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');

@@ -32,13 +32,22 @@ export interface ApiTokensTable {
 
 export interface SigningKeysTable {
   kid: string;
-  /** Private JWK as JSON. */
+  /**
+   * Private JWK as JSON, sealed with the master key (AES-256-GCM, the kid as AAD; see tokens/signing-keys.ts).
+   * Empty once the key is retired: only the active key ever signs.
+   */
   private_jwk: string;
   /** Public JWK as JSON (no private members). */
   public_jwk: string;
   created_at: number;
   /** When a newer key took over; the public key stays published until tokens it signed expire. */
   retired_at: number | null;
+}
+
+/** One row (id 1): bumped in the same transaction as every change to signing_keys. */
+export interface SigningKeysGenerationTable {
+  id: number;
+  generation: number;
 }
 
 export interface MfaDevicesTable {
@@ -86,6 +95,7 @@ export interface Database {
   service_accounts: ServiceAccountsTable;
   api_tokens: ApiTokensTable;
   signing_keys: SigningKeysTable;
+  signing_keys_generation: SigningKeysGenerationTable;
   mfa_devices: MfaDevicesTable;
   recovery_codes: RecoveryCodesTable;
   mfa_lockouts: MfaLockoutsTable;

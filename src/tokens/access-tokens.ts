@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT, decodeProtectedHeader, type JWTPayload } from 'jose';
 import { type Clock, nowSeconds } from '../clock.js';
 import { ApiError } from '../errors.js';
-import { type KeyRing, SIGNING_ALGORITHM } from './signing-keys.js';
+import type { KeyRing } from './key-ring.js';
+import { SIGNING_ALGORITHM } from './signing-keys.js';
 import type { TrustedIssuers } from './trusted-issuers.js';
 
 export const USER_PERMS = ['csp:org_member'];
@@ -96,6 +97,8 @@ export interface VerifierOptions {
 export class AccessTokenVerifier {
   private readonly cache = new Map<string, AccessTokenClaims>();
   private readonly cacheSize: number;
+  /** The key ring's trust epoch the cache was filled under; a revoked key empties the cache. */
+  private trustEpoch = 0;
 
   constructor(
     private readonly keys: KeyRing,
@@ -112,6 +115,7 @@ export class AccessTokenVerifier {
   verifyCached(token: string | undefined): AccessTokenClaims | undefined {
     if (token === undefined || token === '') throw new ApiError('unauthenticated');
     if (token.length > this.options.maxTokenBytes) throw new ApiError('token_too_large');
+    if (this.keys.trustEpoch !== this.trustEpoch) this.forgetVerifiedTokens();
     const cached = this.cache.get(token);
     if (cached) this.checkTimes(cached);
     return cached;
@@ -121,11 +125,20 @@ export class AccessTokenVerifier {
     const cached = this.verifyCached(token);
     if (cached) return cached;
     const verified = token as string; // verifyCached has refused an absent token
+    const epoch = this.keys.trustEpoch;
     const outside = this.options.trusted?.size && JWT_SHAPE.test(verified) ? this.options.trusted.issuerOf(verified) : undefined;
     const claims = outside !== undefined && outside !== this.options.issuer ? await this.options.trusted!.verify(verified, outside) : await this.verifySignatureAndClaims(verified);
+    // Not remembered when a key was revoked meanwhile: the key that verified it may be the revoked one.
+    if (epoch !== this.keys.trustEpoch) return claims;
     if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(verified, claims);
     return claims;
+  }
+
+  /** After a key was revoked (`keys rotate --revoke-previous`): every token is verified afresh. */
+  private forgetVerifiedTokens(): void {
+    this.cache.clear();
+    this.trustEpoch = this.keys.trustEpoch;
   }
 
   private checkTimes(claims: AccessTokenClaims): void {

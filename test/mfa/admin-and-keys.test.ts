@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../src/cli/main.js';
 import { DEFAULTS } from '../../src/config.js';
-import { devMasterKeyPath, resolveServeMasterKey } from '../../src/mfa/master-key.js';
+import { devMasterKeyPath, resolveServeMasterKey } from '../../src/cli/master-key.js';
 import { startTestServer, TestClock, type TestServer } from '../support/server.js';
 import { codeFor, enrol, exchangeRaw, MFA, postJson, stepAlignedMs } from './support.js';
 
@@ -83,7 +83,7 @@ describe('the seed master key of serve', () => {
 
   it('refuses a key file that is missing or not 64 hex characters, without echoing its content', async () => {
     const bad = join(dir, 'bad.key');
-    writeFileSync(bad, 'not-a-key-SECRETISH');
+    writeFileSync(bad, 'not-a-key-SECRETISH', { mode: 0o600 });
     for (const path of [bad, join(dir, 'missing.key')]) {
       const result = await cli(['serve', '--database', `sqlite:${join(dir, 'prod.db')}`, '--port', '0', '--master-key-file', path]);
       assert.notEqual(result.code, 0);

@@ -2,11 +2,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { buildApp } from '../../src/app.js';
 import { DEFAULTS } from '../../src/config.js';
-import { createUser } from '../../src/principals/users.js';
 import { createServices } from '../../src/services.js';
-import { createApiToken } from '../../src/tokens/api-tokens.js';
 import { decryptSeed } from '../../src/mfa/seed-crypto.js';
 import { base32Decode } from '../../src/mfa/totp.js';
 import { sqlitePath } from '../../src/storage/database.js';
@@ -62,22 +59,12 @@ describe('MFA seeds at rest', () => {
     }
   });
 
-  it('answers 500 mfa_unavailable and stores nothing when the server has no master key', async () => {
+  it('finding 8.1: no server runs without a master key: its signing keys and seeds are sealed with it', async () => {
     const testStore = await createTestStore();
-    const services = await createServices({ ...DEFAULTS, databaseUrl: testStore.url }, { store: testStore.store, clock });
-    const app = await buildApp(services);
     try {
-      const address = (await app.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
-      const user = await createUser(services.store, clock, { username: 'keyless' });
-      const apiToken = await createApiToken(services.store, clock, user.id);
-      const exchanged = await fetch(`${address}/csp/gateway/am/api/auth/api-tokens/authorize`, { method: 'POST', body: new URLSearchParams({ api_token: apiToken }) });
-      const { access_token } = (await exchanged.json()) as { access_token: string };
-      const res = await fetch(`${address}${MFA}/device`, { method: 'POST', headers: { 'csp-auth-token': access_token, 'content-type': 'application/json' }, body: JSON.stringify({ deviceName: 'p' }) });
-      assert.equal(res.status, 500);
-      assert.equal(((await res.json()) as { errorCode: string }).errorCode, 'mfa_unavailable');
-      assert.equal(await services.store.db.selectFrom('mfa_devices').select('user_id').executeTakeFirst(), undefined);
+      await assert.rejects(createServices({ ...DEFAULTS, databaseUrl: testStore.url }, { store: testStore.store, clock }), /no master key/);
+      assert.equal(await testStore.store.db.selectFrom('signing_keys').select('kid').executeTakeFirst(), undefined, 'no key was made without it');
     } finally {
-      await app.close();
       await testStore.dispose();
     }
   });

@@ -2,10 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { decryptSeed, encryptSeed, ensureMasterKeyFile, loadMasterKey } from '../../src/mfa/seed-crypto.js';
+import { decryptSeed, encryptSeed } from '../../src/mfa/seed-crypto.js';
+import { ensureMasterKeyFile, loadMasterKey } from '../../src/secrets/master-key-file.js';
 
 const key = crypto.randomBytes(32);
 const seed = new Uint8Array(crypto.randomBytes(20));
@@ -65,7 +66,7 @@ test('loadMasterKey reads 64 hex characters with surrounding whitespace', async 
   await withTempDir(async (dir) => {
     const file = path.join(dir, 'master.key');
     const hex = key.toString('hex');
-    await writeFile(file, `  ${hex}\n`);
+    await writeFile(file, `  ${hex}\n`, { mode: 0o600 });
     assert.deepEqual(await loadMasterKey(file), key);
     await writeFile(file, hex.toUpperCase());
     assert.deepEqual(await loadMasterKey(file), key);
@@ -86,12 +87,30 @@ test('loadMasterKey fails with a clear one-line message', async () => {
     };
     await expectError(/not found/);
     for (const content of ['', hex.slice(0, 63), `${hex}0`, `${hex.slice(0, 63)}g`, `${hex.slice(0, 32)} ${hex.slice(32)}`, `0x${hex.slice(2)}`]) {
-      await writeFile(file, content);
+      await writeFile(file, content, { mode: 0o600 });
       await expectError(/exactly 64 hex characters/);
     }
     await rm(file);
     await mkdir(file);
     await expectError(/cannot read master key file/);
+  });
+});
+
+test('finding 8.1: loadMasterKey refuses a file that group or others may read or write, naming the chmod 600 fix', async () => {
+  await withTempDir(async (dir) => {
+    const file = path.join(dir, 'master.key');
+    await writeFile(file, key.toString('hex'), { mode: 0o600 });
+    for (const mode of [0o644, 0o640, 0o604, 0o620, 0o660]) {
+      await chmod(file, mode);
+      await assert.rejects(loadMasterKey(file), (err: Error) => {
+        assert.equal(err.message, `master key file ${file} is open to group or others (mode 0${mode.toString(8)}): run chmod 600 ${file}`);
+        return true;
+      });
+    }
+    for (const mode of [0o600, 0o400]) {
+      await chmod(file, mode);
+      assert.deepEqual(await loadMasterKey(file), key);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 // Signing-key rotation while servers run: old tokens keep working until they expire, new tokens use
 // the new kid at once, the retired public key leaves the JWKS only after its tokens' lifetime; keys persist.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { decodeProtectedHeader, generateKeyPair } from 'jose';
 import { after, before, describe, it } from 'node:test';
 import { buildApp } from '../../src/app.js';
@@ -38,7 +39,7 @@ describe('signing key rotation', () => {
     assert.equal((await server.call(STATUS, { token: before.accessToken })).status, 200);
 
     const rotatedAt = clock.now();
-    const newKid = await rotateSigningKey(server.services.store, clock);
+    const newKid = await rotateSigningKey(server.services.store, clock, server.services.masterKey);
     assert.notEqual(newKid, oldKid);
 
     const afterRotation = await server.accessTokenFor();
@@ -63,12 +64,12 @@ describe('signing key rotation', () => {
 
   it('lets another server copy on the same store verify tokens signed with a key rotated after it started', async () => {
     const config: Config = Object.freeze({ ...server.services.config });
-    const copyServices = await createServices(config, { store: server.services.store, clock });
+    const copyServices = await createServices(config, { store: server.services.store, clock, masterKey: server.services.masterKey });
     const copy = await buildApp(copyServices);
     const copyUrl = (await copy.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
     try {
       clock.advance(5_000);
-      const newKid = await rotateSigningKey(server.services.store, clock);
+      const newKid = await rotateSigningKey(server.services.store, clock, server.services.masterKey);
       const { accessToken } = await server.accessTokenFor();
       assert.equal(kidOf(accessToken), newKid);
       // The copy has not seen this kid yet: it reloads its keys from the store on the miss.
@@ -77,6 +78,7 @@ describe('signing key rotation', () => {
       assert.ok((await jwksKids(copyUrl)).includes(newKid));
     } finally {
       await copy.close(); // the store belongs to the first server
+      await copyServices.keys.close();
     }
   });
 });
@@ -85,7 +87,8 @@ describe('signing keys across restarts', () => {
   it('keeps the same key after a restart, so tokens issued before it still verify', async () => {
     const testStore = await createTestStore();
     const config: Config = Object.freeze({ ...DEFAULTS, databaseUrl: testStore.url });
-    const first = await createServices(config, { store: testStore.store });
+    const masterKey = randomBytes(32);
+    const first = await createServices(config, { store: testStore.store, masterKey });
     const app1 = await buildApp(first);
     const url1 = (await app1.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
     const { createUser } = await import('../../src/principals/users.js');
@@ -99,7 +102,7 @@ describe('signing keys across restarts', () => {
     await first.close();
 
     const reopened = await openStore(testStore.url);
-    const second = await createServices(config, { store: reopened });
+    const second = await createServices(config, { store: reopened, masterKey });
     const app2 = await buildApp(second);
     const url2 = (await app2.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
     try {

@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, it } from 'node:test';
 import { DEFAULTS } from '../../src/config.js';
-import { decryptSeed } from '../../src/mfa/seed-crypto.js';
 import { createUser } from '../../src/principals/users.js';
+import { openSecret } from '../../src/secrets/sealed-box.js';
 import { createServices } from '../../src/services.js';
 import { sqlitePath, type Store } from '../../src/storage/database.js';
 import { rotateSigningKey } from '../../src/tokens/signing-keys.js';
@@ -26,8 +26,8 @@ async function storedBytes(url: string, store: Store): Promise<Buffer[]> {
 }
 
 /** The private JWK sealed in a row, opened with the master key and the row's kid. */
-function openPrivateJwk(masterKey: Buffer, row: { kid: string; private_jwk: string }): Record<string, string> {
-  return JSON.parse(Buffer.from(decryptSeed(masterKey, row.private_jwk, row.kid)).toString('utf8'));
+function openPrivateJwk(masterKey: Buffer, row: { kid: string; private_jwk: string }): Record<string, string | undefined> {
+  return JSON.parse(Buffer.from(openSecret(masterKey, row.private_jwk, row.kid)).toString('utf8'));
 }
 
 describe('private signing keys at rest', () => {
@@ -41,10 +41,11 @@ describe('private signing keys at rest', () => {
       const jwk = openPrivateJwk(masterKey, row);
       assert.equal(jwk.kid, row.kid);
       assert.ok(jwk.d && jwk.p && jwk.q, 'the sealed JWK holds the private members');
-      assert.throws(() => decryptSeed(masterKey, row.private_jwk, 'another-kid'), /failed authentication/);
-      assert.throws(() => decryptSeed(randomBytes(32), row.private_jwk, row.kid), /failed authentication/);
+      assert.throws(() => openSecret(masterKey, row.private_jwk, 'another-kid'), /failed authentication/);
+      assert.throws(() => openSecret(randomBytes(32), row.private_jwk, row.kid), /failed authentication/);
+      const privateMembers = [jwk.d, jwk.p, jwk.q, jwk.dp, jwk.dq] as string[];
       for (const bytes of await storedBytes(server.testStore.url, server.services.store)) {
-        for (const member of [jwk.d, jwk.p, jwk.q, jwk.dp, jwk.dq]) assert.equal(bytes.indexOf(member!), -1, 'a private RSA member in the store');
+        for (const member of privateMembers) assert.equal(bytes.indexOf(member), -1, 'a private RSA member in the store');
       }
       // The server signs with it all the same.
       const { accessToken } = await server.accessTokenFor();
