@@ -74,11 +74,20 @@ before(() => {
 describe('principal-mfa admin commands against a running server', () => {
   let server: TestServer;
   let db: string[];
+  /** keys rotate needs the server's master key, from a file only its owner can read. */
+  let masterKeyFile: string[];
+  let keyDir: string;
   before(async () => {
     server = await startTestServer();
     db = ['--database', server.testStore.url];
+    keyDir = mkdtempSync(join(tmpdir(), 'pmfa-cli-key-'));
+    writeFileSync(join(keyDir, 'master.key'), server.services.masterKey.toString('hex'), { mode: 0o600 });
+    masterKeyFile = ['--master-key-file', join(keyDir, 'master.key')];
   });
-  after(() => server.close());
+  after(async () => {
+    await server.close();
+    rmSync(keyDir, { recursive: true, force: true });
+  });
 
   const exchange = (apiToken: string) => server.exchange(apiToken);
   const status = (token: string) => server.call(STATUS, { token });
@@ -148,13 +157,13 @@ describe('principal-mfa admin commands against a running server', () => {
     oneJsonObject(await run(['users', 'create', '--username', 'dave', '--json', ...db]));
     const { apiToken } = oneJsonObject(await run(['api-tokens', 'create', '--username', 'dave', '--json', ...db])) as { apiToken: string };
     const oldToken = (await exchange(apiToken)).body.access_token as string;
-    const rotated = oneJsonObject(await run(['keys', 'rotate', '--json', ...db]));
+    const rotated = oneJsonObject(await run(['keys', 'rotate', '--json', ...db, ...masterKeyFile]));
     assert.notEqual(rotated.kid, decodeProtectedHeader(oldToken).kid);
     const newToken = (await exchange(apiToken)).body.access_token as string;
     assert.equal(decodeProtectedHeader(newToken).kid, rotated.kid);
     assert.equal((await status(oldToken)).status, 200);
     assert.equal((await status(newToken)).status, 200);
-    const human = await run(['keys', 'rotate', ...db]);
+    const human = await run(['keys', 'rotate', ...db, ...masterKeyFile]);
     assert.equal(human.code, 0);
     assert.match(human.stdout, /new signing key/);
   });

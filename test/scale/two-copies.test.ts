@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { claimsOf, codeFor, enrol, exchangeRaw, MFA, postJson, stepAlignedMs } from '../mfa/support.js';
@@ -27,14 +29,19 @@ describe('two copies sharing PostgreSQL and Redis', () => {
   let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
   let a: TestServer;
   let b: TestServer;
+  /** The copies' master key as an operator keeps it: the CLI's keys rotate reads it from this file. */
+  const keyDir = mkdtempSync(join(tmpdir(), 'pmfa-scale-key-'));
+  const masterKeyFile = join(keyDir, 'master.key');
 
   before(async () => {
     const servers = sharedServerUrls();
     database = await createPostgresDatabase(servers.postgres);
+    const masterKey = randomBytes(32);
+    writeFileSync(masterKeyFile, masterKey.toString('hex'), { mode: 0o600 });
     const shared = {
       databaseUrl: database.url,
       redisKeyPrefix: `pmfa-scale-${randomUUID()}`,
-      masterKey: randomBytes(32),
+      masterKey,
       clock,
       config: { redisUrl: servers.redis, rateLimitPerMinute: LIMIT },
     };
@@ -46,6 +53,7 @@ describe('two copies sharing PostgreSQL and Redis', () => {
     await a?.close();
     await b?.close();
     await database?.drop();
+    rmSync(keyDir, { recursive: true, force: true });
   });
 
   test('the per-principal rate limit holds across both copies: never 2 × the limit', async () => {
@@ -95,7 +103,7 @@ describe('two copies sharing PostgreSQL and Redis', () => {
 
   test('a signing key rotated through the CLI is used and trusted by both copies', async () => {
     const before = claimsOfHeader((await a.accessTokenFor()).accessToken).kid;
-    const rotated = await runCli(['keys', 'rotate', '--database', database.url]);
+    const rotated = await runCli(['keys', 'rotate', '--database', database.url, '--master-key-file', masterKeyFile]);
     assert.equal(rotated.code, 0, rotated.stderr);
     clock.advance(31_000); // past the key ring's periodic refresh
     const fromA = await a.accessTokenFor();

@@ -5,6 +5,7 @@ import { createHmac } from 'node:crypto';
 import { exportSPKI, generateKeyPair, exportJWK, jwtVerify } from 'jose';
 import { after, before, describe, it } from 'node:test';
 import type { User } from '../../src/principals/users.js';
+import { openSecret } from '../../src/secrets/sealed-box.js';
 import { expectError } from '../http/error-contract.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { b64json, craftToken, userClaims } from './craft.js';
@@ -70,7 +71,7 @@ describe('hostile csp-auth-token values', () => {
       const { kid, privateKey } = await server.services.keys.signingKey();
       const { importJWK } = await import('jose');
       const row = await server.services.store.db.selectFrom('signing_keys').select('private_jwk').where('kid', '=', kid).executeTakeFirstOrThrow();
-      const jwk = { ...JSON.parse(row.private_jwk), alg };
+      const jwk = { ...JSON.parse(Buffer.from(openSecret(server.services.masterKey, row.private_jwk, kid)).toString('utf8')), alg };
       const key = await importJWK(jwk, alg);
       assert.ok(privateKey);
       const token = await craftToken(server, user, { header: { alg }, key: key as CryptoKey });
