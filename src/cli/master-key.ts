@@ -23,7 +23,7 @@ export function devMasterKeyPath(databaseUrl: string): string {
  * sit next to the data it protects and be lost or replaced by the next deployment.
  */
 export async function resolveServeMasterKey(config: Config): Promise<{ key: Buffer; path: string; created: boolean }> {
-  if (config.masterKeyFile) return { key: await loadAsCommand(config.masterKeyFile), path: config.masterKeyFile, created: false };
+  if (config.masterKeyFile) return { key: await asOperatorError(loadMasterKey(config.masterKeyFile)), path: config.masterKeyFile, created: false };
   if (!config.dev) {
     throw new CliError(
       `no master key for MFA seeds and signing keys: pass --master-key-file PATH (or set ${MASTER_KEY_ENV}) naming a file of 64 hex characters, e.g. made with \`openssl rand -hex 32 > master.key && chmod 600 master.key\`; \`serve --dev\` creates one for development`,
@@ -31,7 +31,7 @@ export async function resolveServeMasterKey(config: Config): Promise<{ key: Buff
   }
   const path = devMasterKeyPath(config.databaseUrl);
   const { created } = await ensureMasterKeyFile(path);
-  return { key: await loadAsCommand(path), path, created };
+  return { key: await asOperatorError(loadMasterKey(path)), path, created };
 }
 
 /** The key for an admin command that signs (keys rotate): --master-key-file or the environment, never created here. */
@@ -42,13 +42,13 @@ export async function loadCommandMasterKey(command: string, file: string | undef
     const hint = existsSync(dev) ? ` (serve --dev keeps its key in ${dev})` : '';
     throw new CliError(`${command} needs the master key that seals the signing keys: pass --master-key-file PATH (or set ${MASTER_KEY_ENV})${hint}`);
   }
-  return loadAsCommand(path);
+  return asOperatorError(loadMasterKey(path));
 }
 
-/** A refused key file is the operator's to fix: its one-line message, exit code 2. */
-async function loadAsCommand(path: string): Promise<Buffer> {
+/** A master-key problem (a refused file, a key that does not open the store) is the operator's to fix: its one-line message, exit code 2. */
+export async function asOperatorError<T>(work: Promise<T>): Promise<T> {
   try {
-    return await loadMasterKey(path);
+    return await work;
   } catch (error) {
     throw error instanceof MasterKeyError ? new CliError(error.message) : error;
   }

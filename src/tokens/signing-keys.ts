@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../clock.js';
-import { isSealed, sealSecret } from '../secrets/sealed-box.js';
+import { MasterKeyError } from '../secrets/master-key-file.js';
+import { isSealed, openSecret, sealSecret } from '../secrets/sealed-box.js';
 import type { Store } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
 
@@ -120,6 +121,7 @@ export async function prepareSigningKeys(store: Store, clock: Clock, masterKey: 
  * its tokens stop verifying on every copy as soon as that copy sees the new generation.
  */
 async function replaceSigningKeys(store: Store, clock: Clock, masterKey: Buffer, revokePrevious: boolean): Promise<{ kid: string; revoked: string[] }> {
+  await checkMasterKeyOpensActiveKey(store, masterKey);
   const now = clock.now();
   // Generated before the transaction: the write lock is not held while an RSA key is made.
   const { kid, row } = await createKeyRow(masterKey, now);
@@ -133,6 +135,18 @@ async function replaceSigningKeys(store: Store, clock: Clock, masterKey: Buffer,
       return { kid, revoked };
     }),
   );
+}
+
+/** A key sealed under another master key than the servers' would leave every server unable to sign. */
+async function checkMasterKeyOpensActiveKey(store: Store, masterKey: Buffer): Promise<void> {
+  const active = await store.db.selectFrom('signing_keys').select(['kid', 'private_jwk']).where('retired_at', 'is', null).execute();
+  for (const row of active.filter((r) => isSealed(r.private_jwk))) {
+    try {
+      openSecret(masterKey, row.private_jwk, row.kid);
+    } catch {
+      throw new MasterKeyError(`this master key does not open the store's signing key ${row.kid}: is --master-key-file the key the servers use?`);
+    }
+  }
 }
 
 /** Make a new key the signer and retire the others; returns the new kid. */

@@ -82,6 +82,25 @@ describe('the master key in the CLI', () => {
     }
   });
 
+  it('finding 8.1: keys rotate refuses a master key that does not open the store\'s signing key, and changes nothing', async () => {
+    const server = await startTestServer({ masterKey: randomBytes(32) });
+    try {
+      const wrong = writeKeyFile(join(dir, 'wrong.key'), randomBytes(32), 0o600);
+      const { kid } = await server.services.keys.signingKey();
+      for (const extra of [[], ['--revoke-previous']]) {
+        const result = await cli(['keys', 'rotate', ...extra, '--database', server.testStore.url, '--master-key-file', wrong]);
+        assert.equal(result.code, 2, result.stderr);
+        assert.match(result.stderr, /does not open the store's signing key/);
+        assert.equal(result.stderr.trimEnd().split('\n').length, 1);
+      }
+      assert.deepEqual((await server.services.store.db.selectFrom('signing_keys').select('kid').execute()).map((r) => r.kid), [kid]);
+      const { accessToken } = await server.accessTokenFor();
+      assert.equal(kidOf(accessToken), kid, 'the servers keep signing');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('finding 8.1: commands that do not sign work without the master key, on a store whose keys are sealed', async () => {
     const server = await startTestServer({ masterKey: randomBytes(32) });
     const url = server.testStore.url;
