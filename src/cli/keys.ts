@@ -22,4 +22,3 @@ export async function keysCommand(action: string | undefined, args: string[], io
   await sleep(2 * KEY_WATCH_INTERVAL_MS);
   printResult(io, values, { kid, revoked }, `new signing key ${kid}; revoked ${revoked.length} previous key(s): every running copy now refuses their tokens`);
 }
-

@@ -88,9 +88,13 @@ function prepareSqliteFiles(path: string): void {
   const folder = dirname(resolve(path));
   const firstCreated = mkdirSync(folder, { recursive: true, mode: 0o700 });
   if (firstCreated !== undefined) {
+    // mkdir's mode is filtered by the umask: set it on every folder created here, from the first one down.
     let created = firstCreated;
     chmodSync(created, 0o700);
-    for (const part of relative(firstCreated, folder).split(sep).filter(Boolean)) chmodSync((created = join(created, part)), 0o700);
+    for (const part of relative(firstCreated, folder).split(sep).filter(Boolean)) {
+      created = join(created, part);
+      chmodSync(created, 0o700);
+    }
   }
   closeSync(openSync(path, 'a', 0o600));
   for (const file of [path, `${path}-wal`, `${path}-shm`]) restrictToOwner(file);
