@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { nowSeconds } from '../../src/clock.js';
-import { findUserByUsername } from '../../src/principals/users.js';
+import { findUserBySubject, findUsersInDomain } from '../../src/principals/users.js';
 import { TrustedIssuers } from '../../src/tokens/trusted-issuers.js';
 import { codeFor, MFA, postJson, stepAlignedMs, wrongCodeFor } from '../mfa/support.js';
 import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';
@@ -39,11 +39,11 @@ describe('tokens from a trusted outside issuer', () => {
     const res = await status(token);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { activated: false, turnedOn: false, username: 'alice' });
-    const user = await findUserByUsername(server.services.store, 'alice', DOMAIN);
+    const user = await findUserBySubject(server.services.store, ISSUER, 'sub-of-alice');
     assert.ok(user);
-    assert.equal(user.orgId, 'outside-org');
+    assert.deepEqual([user.username, user.domain, user.orgId], ['alice', DOMAIN, 'outside-org']);
     assert.equal((await status(await outside.mint(rsa, clock, { username: 'alice', jti: 'again' }))).status, 200);
-    assert.equal((await findUserByUsername(server.services.store, 'alice', DOMAIN))?.id, user.id, 'the same principal the second time');
+    assert.deepEqual((await findUsersInDomain(server.services.store, DOMAIN, { username: 'alice' })).map((u) => u.id), [user.id], 'the same principal the second time');
   });
 
   test('accepts an ES256 token too', async () => {
@@ -106,7 +106,7 @@ describe('tokens from a trusted outside issuer', () => {
       assert.equal(res.status, 401);
       assert.equal(expectCspError(await res.json(), 401).errorCode, 'invalid_token');
     }
-    assert.equal(await findUserByUsername(server.services.store, 'mallory', DOMAIN), undefined);
+    assert.deepEqual(await findUsersInDomain(server.services.store, DOMAIN, { username: 'mallory' }), []);
   });
 });
 
