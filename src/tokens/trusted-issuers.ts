@@ -31,8 +31,11 @@ export const DEFAULT_JWKS_OPTIONS: JwksOptions = { timeoutMs: 3_000, cooldownMs:
 const ACCESS_TOKEN_TYPES = new Set(['jwt', 'at+jwt', 'application/at+jwt']);
 /** Claims only an ID token carries (OpenID Connect Core §2, §3.3.2.11). */
 const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash'];
-/** A `sub` is a key, never parsed: any printable text that fits the column. */
-const SUBJECT_PATTERN = /^[^\u0000-\u001f\u007f-\u009f]{1,255}$/u;
+/**
+ * A `sub` is a key, never parsed: any printable text that fits the column. No lone surrogates either: the
+ * drivers would store each as U+FFFD, and two different subjects would become one principal.
+ */
+const SUBJECT_PATTERN = /^[^\u0000-\u001f\u007f-\u009f\ud800-\udfff]{1,255}$/u;
 
 /** The principal an outside token names, attached to its verified claims (a symbol: no token claim can set it). */
 const OUTSIDE_PRINCIPAL = Symbol('outside principal');

@@ -94,6 +94,7 @@ describe('outside principals: keyed by issuer and subject, one domain per issuer
       { sub: 'long-name', username: 'x'.repeat(256) },
       { sub: 'nul\u0000subject', username: 'fine-name' },
       { sub: 'x'.repeat(256), username: 'fine-name' },
+      { sub: 'lone-\ud800-surrogate', username: 'fine-name' },
       { sub: 'nul-org', username: 'fine-name', context: 'org\u0000' },
     ];
     for (const claims of hostile) await expect401(await status(await realmA.mint(keyA, clock, claims)), JSON.stringify(claims));
