@@ -1,6 +1,9 @@
 // The only reader of command-line flags and environment variables. Validated once, frozen.
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATABASE_URL } from './storage/database.js';
+import { parseTrustedIssuers, type TrustedIssuer } from './tokens/trusted-issuer-config.js';
+
+export type { TrustedIssuer };
 
 export interface Config {
   readonly host: string;
@@ -23,11 +26,6 @@ export interface Config {
   readonly redisUrl: string | undefined;
   readonly workers: number;
   readonly trustedIssuers: readonly TrustedIssuer[];
-}
-
-export interface TrustedIssuer {
-  readonly issuer: string;
-  readonly jwksUri: string;
 }
 
 export const DEFAULT_ISSUER = 'https://principal-mfa.local/csp/gateway/am/api';
@@ -96,8 +94,12 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {})
     // Errors name where the bad value came from: the flag, or the environment variable (and its flag).
     config[key] = readValue(fromFlag ? `--${o.flag}` : `${o.env} (--${o.flag})`, o.kind, raw as string | boolean);
   }
-  const issuers = (values['trusted-issuer'] as string[] | undefined) ?? splitList(env.PRINCIPAL_MFA_TRUSTED_ISSUERS);
-  config.trustedIssuers = Object.freeze(issuers.map(parseTrustedIssuer));
+  const fromFlags = values['trusted-issuer'] as string[] | undefined;
+  try {
+    config.trustedIssuers = parseTrustedIssuers(fromFlags ?? splitList(env.PRINCIPAL_MFA_TRUSTED_ISSUERS), fromFlags ? '--trusted-issuer' : 'PRINCIPAL_MFA_TRUSTED_ISSUERS (--trusted-issuer)');
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   return Object.freeze(config) as unknown as Config;
 }
 
@@ -138,16 +140,4 @@ function readValue(label: string, kind: string, raw: string | boolean): unknown 
 
 function splitList(value: string | undefined): string[] {
   return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
-}
-
-/** `ISSUER_URL` or `ISSUER_URL=JWKS_URI`; without a JWKS URI, OIDC discovery is not assumed: it is `<issuer>/.well-known/jwks.json`. */
-function parseTrustedIssuer(text: string): TrustedIssuer {
-  const [issuer, jwksUri] = text.split('=', 2) as [string, string | undefined];
-  try {
-    new URL(issuer);
-    if (jwksUri) new URL(jwksUri);
-  } catch {
-    throw new ConfigError(`--trusted-issuer must be ISSUER_URL=JWKS_URI, got "${text}"`);
-  }
-  return Object.freeze({ issuer, jwksUri: jwksUri ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json` });
 }

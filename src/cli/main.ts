@@ -11,12 +11,12 @@ const USAGE = `usage: principal-mfa <command> [options]
   serve [--host H] [--port P] [--dev] [--rate-limit-per-minute N] [--database URL] ...
   users create --username U [--password-stdin] [--org ORG] [--json]
   users import --file users.jsonl [--json]     (one {"username","org","passwordHash"} per line)
-  users disable|enable|delete --username U
-  api-tokens create --username U [--json]
-  api-tokens revoke --username U
+  users disable|enable|delete --username U [--domain D] [--json]   (or --subject S --domain D)
+  api-tokens create --username U [--domain D] [--json]
+  api-tokens revoke --username U [--domain D] [--json]
   clients create --name N [--json]
   keys rotate [--revoke-previous] --master-key-file PATH   (the only command besides serve that needs the master key)
-  mfa reset --username U [--json]
+  mfa reset --username U [--domain D] [--json]
 Every command takes --database URL (default sqlite:./data/principal-mfa.db, env DATABASE_URL).`;
 
 type Command = (action: string | undefined, args: string[], io: CliIo) => Promise<void>;

@@ -1,15 +1,16 @@
-// principal-mfa mfa reset --username U: for a principal who lost the device and the recovery codes.
+// principal-mfa mfa reset --username U [--domain D]: for a principal who lost the device and the recovery codes.
 import { resetMfa } from '../mfa/admin-reset.js';
-import { type CliIo, CliError, clock, parseCommandArgs, printResult, requireString, requireUserByUsername, withStore } from './common.js';
+import { type CliIo, CliError, clock, parseCommandArgs, printResult, withStore } from './common.js';
+import { describePrincipal, PRINCIPAL_OPTIONS, PRINCIPAL_USAGE, readPrincipalSelection, requirePrincipal } from './select-principal.js';
 
 export async function mfaCommand(action: string | undefined, args: string[], io: CliIo): Promise<void> {
-  if (action !== 'reset') throw new CliError('usage: principal-mfa mfa reset --username U');
-  const values = parseCommandArgs(args, { username: { type: 'string' } });
-  const username = requireString(values, 'username');
+  if (action !== 'reset') throw new CliError(`usage: principal-mfa mfa reset ${PRINCIPAL_USAGE}`);
+  const values = parseCommandArgs(args, PRINCIPAL_OPTIONS);
+  const selection = readPrincipalSelection(values);
   const { user, result } = await withStore(values, io, async (store) => {
-    const found = await requireUserByUsername(store, username);
+    const found = await requirePrincipal(store, selection);
     return { user: found, result: await resetMfa(store, clock, found) };
   });
-  const human = result.removed ? `removed the MFA device "${result.deviceName}" and recovery codes of ${user.username}` : `${user.username} had no MFA device; nothing to remove`;
-  printResult(io, values, { id: user.id, username: user.username, removed: result.removed }, human);
+  const human = result.removed ? `removed the MFA device "${result.deviceName}" and recovery codes of ${describePrincipal(user)}` : `${describePrincipal(user)} had no MFA device; nothing to remove`;
+  printResult(io, values, { id: user.id, username: user.username, domain: user.domain, removed: result.removed }, human);
 }

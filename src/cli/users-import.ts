@@ -74,7 +74,8 @@ export async function insertNewUsers(store: Store, rows: Omit<UsersTable, 'id' |
       const result = await trx
         .insertInto('users')
         .values(values)
-        .onConflict((oc) => oc.columns(['domain', 'username']).doNothing())
+        // The unique index on local names is partial (issuer is null): the target must say so (migration 003).
+        .onConflict((oc) => oc.columns(['domain', 'username']).where('issuer', 'is', null).doNothing())
         .executeTakeFirst();
       inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
     }

@@ -1,11 +1,9 @@
 // principal-mfa users create|disable|enable|delete
 import { hashPassword } from '../principals/passwords.js';
-import { createUser, deleteUser, findUserByUsername, setUserEnabled } from '../principals/users.js';
+import { createUser, deleteUser, findUserByUsername, ORG_PATTERN, setUserEnabled, USERNAME_PATTERN } from '../principals/users.js';
 import { importUsersCommand } from './users-import.js';
-import { type CliIo, CliError, clock, parseCommandArgs, printResult, readStdin, requireString, requireUserByUsername, withStore } from './common.js';
-
-const USERNAME = /^[A-Za-z0-9._@+-]{1,255}$/;
-const ORG = /^[A-Za-z0-9._-]{1,255}$/;
+import { type CliIo, CliError, clock, parseCommandArgs, printResult, readStdin, requireString, withStore } from './common.js';
+import { describePrincipal, PRINCIPAL_OPTIONS, PRINCIPAL_USAGE, readPrincipalSelection, requirePrincipal } from './select-principal.js';
 
 export async function usersCommand(action: string | undefined, args: string[], io: CliIo): Promise<void> {
   switch (action) {
@@ -18,16 +16,16 @@ export async function usersCommand(action: string | undefined, args: string[], i
     case 'delete':
       return changeUserCommand(action, args, io);
     default:
-      throw new CliError('usage: principal-mfa users create|disable|enable|delete --username U | users import --file F');
+      throw new CliError(`usage: principal-mfa users create --username U | users disable|enable|delete ${PRINCIPAL_USAGE} | users import --file F`);
   }
 }
 
 async function createUserCommand(args: string[], io: CliIo): Promise<void> {
   const values = parseCommandArgs(args, { username: { type: 'string' }, org: { type: 'string' }, 'password-stdin': { type: 'boolean' } });
   const username = requireString(values, 'username');
-  if (!USERNAME.test(username)) throw new CliError('--username may hold 1-255 letters, digits and . _ @ + -');
+  if (!USERNAME_PATTERN.test(username)) throw new CliError('--username may hold 1-255 letters, digits and . _ @ + -');
   const org = (values.org as string | undefined) ?? 'default';
-  if (!ORG.test(org)) throw new CliError('--org may hold 1-255 letters, digits and . _ -');
+  if (!ORG_PATTERN.test(org)) throw new CliError('--org may hold 1-255 letters, digits and . _ -');
   let passwordHash: string | null = null;
   if (values['password-stdin']) {
     const password = (await readStdin(io.stdin)).replace(/\r?\n$/, '');
@@ -42,13 +40,13 @@ async function createUserCommand(args: string[], io: CliIo): Promise<void> {
 }
 
 async function changeUserCommand(action: 'disable' | 'enable' | 'delete', args: string[], io: CliIo): Promise<void> {
-  const values = parseCommandArgs(args, { username: { type: 'string' } });
-  const username = requireString(values, 'username');
+  const values = parseCommandArgs(args, PRINCIPAL_OPTIONS);
+  const selection = readPrincipalSelection(values);
   const user = await withStore(values, io, async (store) => {
-    const found = await requireUserByUsername(store, username);
+    const found = await requirePrincipal(store, selection);
     if (action === 'delete') await deleteUser(store, found.id);
     else await setUserEnabled(store, found.id, action === 'enable');
     return found;
   });
-  printResult(io, values, { id: user.id, username: user.username, action }, `${action}d user ${user.username}`);
+  printResult(io, values, { id: user.id, username: user.username, domain: user.domain, action }, `${action}d user ${describePrincipal(user)}`);
 }

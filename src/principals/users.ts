@@ -7,6 +7,9 @@ import { readThroughVersionedCache } from '../storage/sqlite-read-cache.js';
 
 export const DEFAULT_DOMAIN = 'local';
 export const DEFAULT_ORG = 'default';
+/** The rules for a username and an org id, wherever they come from (CLI, import, an outside token). */
+export const USERNAME_PATTERN = /^[A-Za-z0-9._@+-]{1,255}$/;
+export const ORG_PATTERN = /^[A-Za-z0-9._-]{1,255}$/;
 
 export interface User {
   id: string;
@@ -15,6 +18,9 @@ export interface User {
   orgId: string;
   enabled: boolean;
   passwordHash: string | null;
+  /** Outside principals: the `iss` and `sub` that name them (the username is only displayed); null for local users. */
+  issuer: string | null;
+  subject: string | null;
 }
 
 interface UserRow {
@@ -24,6 +30,8 @@ interface UserRow {
   org_id: string;
   enabled: number;
   password_hash: string | null;
+  issuer?: string | null;
+  subject?: string | null;
 }
 
 const toUser = (row: UserRow): User => ({
@@ -33,9 +41,11 @@ const toUser = (row: UserRow): User => ({
   orgId: row.org_id,
   enabled: Number(row.enabled) === 1,
   passwordHash: row.password_hash,
+  issuer: row.issuer ?? null,
+  subject: row.subject ?? null,
 });
 
-const COLUMNS = ['id', 'username', 'domain', 'org_id', 'enabled', 'password_hash'] as const;
+const COLUMNS = ['id', 'username', 'domain', 'org_id', 'enabled', 'password_hash', 'issuer', 'subject'] as const;
 const USER_BY_ID_SQL = `select ${COLUMNS.join(', ')} from users where id = ?`;
 /** The same statement in PostgreSQL's placeholder syntax. */
 const USER_BY_ID_PG = USER_BY_ID_SQL.replace('?', '$1');
@@ -65,8 +75,30 @@ export async function findUserById(store: Store, id: string): Promise<User | und
   return row && toUser(row);
 }
 
+/**
+ * The user who owns this name in the domain: a local user, or an outside principal made before migration
+ * 003 (not yet keyed by issuer and subject). Outside principals proper are found by findUsersInDomain.
+ */
 export async function findUserByUsername(store: Store, username: string, domain = DEFAULT_DOMAIN): Promise<User | undefined> {
-  const row = await store.db.selectFrom('users').select(COLUMNS).where('username', '=', username).where('domain', '=', domain).executeTakeFirst();
+  const row = await store.db.selectFrom('users').select(COLUMNS).where('domain', '=', domain).where('username', '=', username).where('issuer', 'is', null).executeTakeFirst();
+  return row && toUser(row);
+}
+
+/**
+ * Every principal of a domain shown by this name, or holding this subject (outside names are not unique).
+ * Each query carries an `issuer` predicate so that it runs on one of the partial indexes of migration 003.
+ */
+export async function findUsersInDomain(store: Store, domain: string, by: { username: string } | { subject: string }): Promise<User[]> {
+  const inDomain = store.db.selectFrom('users').select(COLUMNS).where('domain', '=', domain);
+  if ('subject' in by) return (await inDomain.where('issuer', 'is not', null).where('subject', '=', by.subject).execute()).map(toUser);
+  const named = inDomain.where('username', '=', by.username);
+  const rows = [...(await named.where('issuer', 'is', null).execute()), ...(await named.where('issuer', 'is not', null).orderBy('created_at').execute())];
+  return rows.map(toUser);
+}
+
+/** The outside principal named by an issuer's `iss` and `sub`. */
+export async function findUserBySubject(store: Store, issuer: string, subject: string): Promise<User | undefined> {
+  const row = await store.db.selectFrom('users').select(COLUMNS).where('issuer', '=', issuer).where('subject', '=', subject).executeTakeFirst();
   return row && toUser(row);
 }
 
@@ -76,6 +108,8 @@ export interface NewUser {
   orgId?: string;
   passwordHash?: string | null;
   id?: string;
+  issuer?: string;
+  subject?: string;
 }
 
 export async function createUser(store: Store, clock: Clock, input: NewUser): Promise<User> {
@@ -87,6 +121,8 @@ export async function createUser(store: Store, clock: Clock, input: NewUser): Pr
     password_hash: input.passwordHash ?? null,
     enabled: 1,
     created_at: clock.now(),
+    issuer: input.issuer ?? null,
+    subject: input.subject ?? null,
   };
   await store.db.insertInto('users').values(row).execute();
   return toUser(row);

@@ -2,12 +2,14 @@
 import { type Kysely, type Migration, Migrator } from 'kysely';
 import * as m001 from './migrations/001-principals-and-tokens.js';
 import * as m002 from './migrations/002-mfa-and-audit.js';
+import * as m003 from './migrations/003-outside-principal-subjects.js';
 import * as m006 from './migrations/006-signing-keys-generation.js';
 
 /** Static list, so the build needs no file-system scan and migrations ship inside dist/. */
 const MIGRATIONS: Record<string, Migration> = {
   '001-principals-and-tokens': m001,
   '002-mfa-and-audit': m002,
+  '003-outside-principal-subjects': m003,
   '006-signing-keys-generation': m006,
 };
 

@@ -10,6 +10,9 @@ export interface UsersTable {
   password_hash: string | null;
   enabled: number;
   created_at: number;
+  /** Outside principals only: the exact `iss` and `sub` of their issuer's tokens (unique together); null for local users. */
+  issuer?: string | null;
+  subject?: string | null;
 }
 
 export interface ServiceAccountsTable {

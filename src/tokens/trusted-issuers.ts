@@ -1,12 +1,14 @@
-// Access tokens from outside issuers (another CSP or OIDC provider, `--trusted-issuer ISSUER=JWKS_URI`):
-// verified against the issuer's remote JWKS, and their principals created on first use (just in time).
-import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+// Access tokens from outside issuers (another CSP or OIDC provider, `--trusted-issuer`): verified against
+// the issuer's remote JWKS and its expected audience or client, and their principals created on first use.
+import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { type Clock } from '../clock.js';
-import type { TrustedIssuer } from '../config.js';
 import { ApiError } from '../errors.js';
-import { createUser, DEFAULT_DOMAIN, DEFAULT_ORG, findUserByUsername, type User } from '../principals/users.js';
+import { findOrCreateOutsideUser as findOrCreateUser, type OutsidePrincipal } from '../principals/outside-users.js';
+import { DEFAULT_ORG, ORG_PATTERN, USERNAME_PATTERN, type User } from '../principals/users.js';
 import type { Store } from '../storage/database.js';
 import type { AccessTokenClaims } from './access-tokens.js';
+import { domainOfIssuer, findIssuerDomainProblem, legacyDomainOfIssuer } from './issuer-domains.js';
+import type { TrustedIssuer } from './trusted-issuer-config.js';
 
 /** Asymmetric algorithms only: never HS* (a shared secret) and never `none`. */
 export const OUTSIDE_ALGORITHMS = ['RS256', 'ES256'];
@@ -25,30 +27,54 @@ export interface JwksOptions {
 
 export const DEFAULT_JWKS_OPTIONS: JwksOptions = { timeoutMs: 3_000, cooldownMs: 30_000, cacheMaxAgeMs: 10 * 60_000 };
 
+/** Header `typ` values of an access token (RFC 9068 §2.1; most issuers send `JWT` or nothing). */
+const ACCESS_TOKEN_TYPES = new Set(['jwt', 'at+jwt', 'application/at+jwt']);
+/** Claims only an ID token carries (OpenID Connect Core §2, §3.3.2.11). */
+const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash'];
 /**
- * The domain of principals named by an issuer's tokens: derived from the issuer URL, never from a
- * token claim, so that an outside issuer can never name one of our local (or another issuer's) users.
+ * A `sub` is a key, never parsed: any printable text that fits the column. No lone surrogates either: the
+ * drivers would store each as U+FFFD, and two different subjects would become one principal.
  */
-export function domainOfIssuer(issuer: string): string {
-  return `${new URL(issuer).host}`;
+const SUBJECT_PATTERN = /^[^\u0000-\u001f\u007f-\u009f\ud800-\udfff]{1,255}$/u;
+
+/** The principal an outside token names, attached to its verified claims (a symbol: no token claim can set it). */
+const OUTSIDE_PRINCIPAL = Symbol('outside principal');
+type OutsideClaims = AccessTokenClaims & { [OUTSIDE_PRINCIPAL]?: OutsidePrincipal };
+
+interface IssuerEntry {
+  keys: ReturnType<typeof createRemoteJWKSet>;
+  audiences: readonly string[];
+  authorizedParties: readonly string[];
+  domain: string;
+  legacyDomain: string | undefined;
 }
 
 export class TrustedIssuers {
-  private readonly jwks = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+  private readonly entries = new Map<string, IssuerEntry>();
 
   constructor(
     issuers: readonly TrustedIssuer[],
     private readonly clock: Clock,
     options: JwksOptions = DEFAULT_JWKS_OPTIONS,
   ) {
-    for (const { issuer, jwksUri } of issuers) {
-      if (domainOfIssuer(issuer) === DEFAULT_DOMAIN) throw new Error(`trusted issuer ${issuer} would share the local user domain`);
-      this.jwks.set(issuer, createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: options.timeoutMs, cooldownDuration: options.cooldownMs, cacheMaxAge: options.cacheMaxAgeMs }));
+    const problem = findIssuerDomainProblem(issuers.map((i) => i.issuer));
+    if (problem) throw new Error(problem);
+    for (const { issuer, jwksUri, audiences, authorizedParties } of issuers) {
+      if (audiences.length === 0 && authorizedParties.length === 0) throw new Error(`trusted issuer ${issuer} needs an expected audience or client`);
+      const host = legacyDomainOfIssuer(issuer);
+      this.entries.set(issuer, {
+        keys: createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: options.timeoutMs, cooldownDuration: options.cooldownMs, cacheMaxAge: options.cacheMaxAgeMs }),
+        audiences,
+        authorizedParties,
+        domain: domainOfIssuer(issuer),
+        // Rows of the host-only era can be claimed only when no other trusted issuer could own them.
+        legacyDomain: issuers.filter((other) => legacyDomainOfIssuer(other.issuer) === host).length === 1 ? host : undefined,
+      });
     }
   }
 
   get size(): number {
-    return this.jwks.size;
+    return this.entries.size;
   }
 
   /** The (unverified) issuer of a token when it is one we trust, else undefined. */
@@ -59,17 +85,19 @@ export class TrustedIssuers {
     } catch {
       return undefined;
     }
-    return typeof iss === 'string' && this.jwks.has(iss) ? iss : undefined;
+    return typeof iss === 'string' && this.entries.has(iss) ? iss : undefined;
   }
 
   async verify(token: string, issuer: string): Promise<AccessTokenClaims> {
-    const keys = this.jwks.get(issuer);
-    if (!keys) throw new ApiError('invalid_token');
+    const entry = this.entries.get(issuer);
+    if (!entry) throw new ApiError('invalid_token');
     let payload: JWTPayload;
+    let header: JWTHeaderParameters;
     try {
-      ({ payload } = await jwtVerify(token, keys, {
+      ({ payload, protectedHeader: header } = await jwtVerify(token, entry.keys, {
         algorithms: OUTSIDE_ALGORITHMS,
         issuer,
+        audience: entry.audiences.length > 0 ? [...entry.audiences] : undefined,
         requiredClaims: ['exp', 'iat', 'sub'],
         maxTokenAge: OUTSIDE_MAX_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
@@ -84,31 +112,52 @@ export class TrustedIssuers {
       throw new ApiError('invalid_token');
     }
     const { exp, iat, sub } = payload;
-    if (typeof exp !== 'number' || typeof iat !== 'number' || typeof sub !== 'string' || sub === '') throw new ApiError('invalid_token');
+    if (typeof exp !== 'number' || typeof iat !== 'number' || typeof sub !== 'string' || !SUBJECT_PATTERN.test(sub)) throw new ApiError('invalid_token');
     if (exp - iat > OUTSIDE_MAX_LIFETIME_SECONDS) throw new ApiError('invalid_token', 'The access token lives longer than allowed.');
-    // CSP names users in `username`; OIDC providers in `preferred_username`. Without either it is an application.
-    const username = payload.username ?? payload.preferred_username;
-    if (username !== undefined && (typeof username !== 'string' || username === '' || username.length > 255)) throw new ApiError('invalid_token');
-    return { ...payload, username } as AccessTokenClaims;
+    if (!isAccessToken(header, payload)) throw new ApiError('invalid_token', 'The token is not an access token.');
+    if (entry.authorizedParties.length > 0 && !entry.authorizedParties.includes(authorizedPartyOf(payload) as string)) {
+      throw new ApiError('invalid_token', 'The access token was issued to another client.');
+    }
+    return withPrincipal(payload, issuer, entry);
   }
 }
 
 /**
- * The local user for an outside token's principal, created on first use in the issuer's domain.
- * Keyed by (domain, username); a concurrent first use by another request or copy is resolved by
- * the unique constraint and a second read.
+ * An ID token (or a refresh or logout token) signed by the same issuer must not pass for an access token.
+ * Keycloak marks its tokens in a `typ` claim (`Bearer`, `ID`, `Refresh`) and Amazon Cognito in `token_use`;
+ * where neither says, the claims only an ID token carries give it away.
  */
+function isAccessToken(header: JWTHeaderParameters, payload: JWTPayload): boolean {
+  if (header.typ !== undefined && (typeof header.typ !== 'string' || !ACCESS_TOKEN_TYPES.has(header.typ.toLowerCase()))) return false;
+  if (payload.typ !== undefined) return typeof payload.typ === 'string' && payload.typ.toLowerCase() === 'bearer';
+  if (payload.token_use !== undefined) return payload.token_use === 'access';
+  return !ID_TOKEN_CLAIMS.some((claim) => payload[claim] !== undefined);
+}
+
+/** The client a token was issued to: OIDC `azp`, or RFC 9068 `client_id` when the issuer does not send `azp`. */
+function authorizedPartyOf(payload: JWTPayload): unknown {
+  return payload.azp !== undefined ? payload.azp : payload.client_id;
+}
+
+/**
+ * CSP names users in `username`, OIDC providers in `preferred_username`; without either it is an
+ * application (the gate answers 403). A user's name and org follow the local rules: anything else is a 401.
+ */
+function withPrincipal(payload: JWTPayload, issuer: string, entry: IssuerEntry): AccessTokenClaims {
+  const username = payload.username ?? payload.preferred_username;
+  const claims: OutsideClaims = { ...(payload as AccessTokenClaims), username: username as string | undefined };
+  if (username === undefined) return claims;
+  const org = payload.context ?? DEFAULT_ORG;
+  if (typeof username !== 'string' || !USERNAME_PATTERN.test(username)) throw new ApiError('invalid_token', 'The access token names a user the way no username may be written.');
+  if (typeof org !== 'string' || !ORG_PATTERN.test(org)) throw new ApiError('invalid_token', 'The access token names an org the way no org id may be written.');
+  claims[OUTSIDE_PRINCIPAL] = { issuer, subject: payload.sub as string, username, orgId: org, domain: entry.domain, legacyDomain: entry.legacyDomain };
+  return claims;
+}
+
+/** The local user for an outside token's principal (by issuer and subject), created on first use. */
 export async function findOrCreateOutsideUser(store: Store, clock: Clock, claims: AccessTokenClaims): Promise<User> {
-  const domain = domainOfIssuer(claims.iss);
-  const username = claims.username as string;
-  const existing = await findUserByUsername(store, username, domain);
-  if (existing) return existing;
-  const orgId = typeof claims.context === 'string' && claims.context !== '' ? claims.context : DEFAULT_ORG;
-  try {
-    return await createUser(store, clock, { username, domain, orgId, passwordHash: null });
-  } catch (error) {
-    const raced = await findUserByUsername(store, username, domain);
-    if (raced) return raced;
-    throw error;
-  }
+  const principal = (claims as OutsideClaims)[OUTSIDE_PRINCIPAL];
+  // Only tokens verified by TrustedIssuers carry one: anything else never reaches an outside principal.
+  if (!principal) throw new ApiError('invalid_token');
+  return findOrCreateUser(store, clock, principal);
 }

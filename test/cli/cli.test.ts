@@ -12,7 +12,9 @@ import { after, before, describe, it } from 'node:test';
 import { verifyPassword } from '../../src/principals/passwords.js';
 import { findUserByUsername } from '../../src/principals/users.js';
 import { openStore } from '../../src/storage/database.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { codeFor, MFA, postJson } from '../mfa/support.js';
+import { startTestServer, TestClock, type TestServer } from '../support/server.js';
+import { type Key, makeKey, OutsideIssuer } from '../tokens/outside-issuer.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'principal-mfa');
@@ -98,7 +100,7 @@ describe('principal-mfa admin commands against a running server', () => {
     assert.match(created.id as string, UUID);
     assert.equal(created.username, 'alice');
     const token = oneJsonObject(await run(['api-tokens', 'create', '--username', 'alice', '--json', ...db]));
-    assert.deepEqual(Object.keys(token), ['apiToken']);
+    assert.deepEqual(token, { apiToken: token.apiToken, username: 'alice', domain: 'local' });
     const { status: code, body } = await exchange(token.apiToken as string);
     assert.equal(code, 200);
     const claims = decodeJwt(body.access_token);
@@ -194,6 +196,102 @@ describe('principal-mfa admin commands against a running server', () => {
     results.forEach((result, i) => oneLineFailure(result, cases[i]?.[1]));
     assert.equal(await findUserByUsername(server.services.store, 'hank'), undefined);
     assert.equal(await findUserByUsername(server.services.store, 'gina'), undefined);
+  });
+});
+
+describe('principal-mfa admin commands on principals of a trusted outside issuer (--domain)', () => {
+  const ISSUER = 'https://idp.example/realms/corp';
+  const DOMAIN = 'idp.example/realms/corp';
+  const outside = new OutsideIssuer(ISSUER);
+  const clock = new TestClock();
+  let key: Key;
+  let server: TestServer;
+  let db: string[];
+  before(async () => {
+    await outside.start();
+    key = await makeKey('corp', 'RS256');
+    outside.published = [key];
+    server = await startTestServer({ config: { trustedIssuers: [outside.trusted()] } });
+    db = ['--database', server.testStore.url];
+  });
+  after(async () => {
+    await server.close();
+    await outside.stop();
+  });
+
+  const status = async (token: string) => {
+    const res = await server.call(STATUS, { token });
+    return { code: res.status, body: await res.json() };
+  };
+  /** A local user and an outside principal of the same name, each with an access token. */
+  async function twins(username: string) {
+    oneJsonObject(await run(['users', 'create', '--username', username, '--json', ...db]));
+    const { apiToken } = oneJsonObject(await run(['api-tokens', 'create', '--username', username, '--json', ...db])) as { apiToken: string };
+    const local = (await server.exchange(apiToken)).body.access_token as string;
+    clock.ms = Date.now();
+    const foreign = await outside.mint(key, clock, { sub: `${username}-subject`, username });
+    assert.equal((await status(foreign)).code, 200, 'the outside principal exists once it has been seen');
+    return { local, foreign };
+  }
+
+  it('finding 8.3: users disable|enable|delete --domain act on the outside principal, never on the local user of that name', async () => {
+    const { local, foreign } = await twins('olive');
+    const disabled = oneJsonObject(await run(['users', 'disable', '--username', 'olive', '--domain', DOMAIN, '--json', ...db]));
+    assert.deepEqual(Object.keys(disabled).sort(), ['action', 'domain', 'id', 'username']);
+    assert.deepEqual([disabled.username, disabled.domain, disabled.action], ['olive', DOMAIN, 'disable']);
+    assert.equal((await status(foreign)).code, 403);
+    assert.equal((await status(local)).code, 200);
+    oneJsonObject(await run(['users', 'enable', '--username', 'olive', '--domain', DOMAIN, '--json', ...db]));
+    assert.equal((await status(foreign)).code, 200);
+    const localDisabled = oneJsonObject(await run(['users', 'disable', '--username', 'olive', '--json', ...db]));
+    assert.equal(localDisabled.domain, 'local', 'without --domain: the local user');
+    assert.equal((await status(local)).code, 403);
+    assert.equal((await status(foreign)).code, 200);
+    const deleted = oneJsonObject(await run(['users', 'delete', '--username', 'olive', '--domain', DOMAIN, '--json', ...db]));
+    assert.equal(deleted.id, disabled.id);
+    assert.equal((await status(local)).code, 403, 'the local user is still there (and still disabled)');
+  });
+
+  it('finding 8.3: mfa reset --domain removes the outside principal\'s device and leaves the local user\'s', async () => {
+    const { local, foreign } = await twins('piet');
+    for (const token of [local, foreign]) {
+      const registered = await postJson(server, `${MFA}/device`, token, { deviceName: 'phone' });
+      clock.ms = Date.now();
+      assert.equal((await postJson(server, `${MFA}/device/activate`, token, { passcode: codeFor(registered.body.secret, clock) })).status, 200);
+    }
+    const reset = oneJsonObject(await run(['mfa', 'reset', '--username', 'piet', '--domain', DOMAIN, '--json', ...db]));
+    assert.deepEqual([reset.username, reset.domain, reset.removed], ['piet', DOMAIN, true]);
+    assert.equal((await status(foreign)).body.activated, false);
+    assert.equal((await status(local)).body.activated, true);
+  });
+
+  it('finding 8.3: api-tokens create|revoke --domain give and take API tokens of the outside principal', async () => {
+    await twins('quinn');
+    const created = oneJsonObject(await run(['api-tokens', 'create', '--username', 'quinn', '--domain', DOMAIN, '--json', ...db]));
+    assert.deepEqual([created.username, created.domain], ['quinn', DOMAIN]);
+    const exchanged = await server.exchange(created.apiToken as string);
+    assert.equal(exchanged.status, 200);
+    const claims = decodeJwt(exchanged.body.access_token);
+    assert.deepEqual([claims.username, claims.domain], ['quinn', DOMAIN]);
+    assert.match(String(claims.sub), new RegExp(`^${DOMAIN.replace(/[./]/g, '\\$&')}:`));
+    const revoked = oneJsonObject(await run(['api-tokens', 'revoke', '--username', 'quinn', '--domain', DOMAIN, '--json', ...db]));
+    assert.deepEqual([revoked.revoked, revoked.domain], [1, DOMAIN]);
+    assert.equal((await server.exchange(created.apiToken as string)).status, 400);
+  });
+
+  it('finding 8.3: a name two outside principals share needs --subject, which picks exactly one', async () => {
+    clock.ms = Date.now();
+    const first = await outside.mint(key, clock, { sub: 'rosa-1', username: 'rosa' });
+    const second = await outside.mint(key, clock, { sub: 'rosa-2', username: 'rosa' });
+    assert.equal((await status(first)).code, 200);
+    assert.equal((await status(second)).code, 200);
+    oneLineFailure(await run(['users', 'disable', '--username', 'rosa', '--domain', DOMAIN, ...db]), /2 principals in domain idp\.example\/realms\/corp are named "rosa".*--subject.*rosa-1.*rosa-2/);
+    const picked = oneJsonObject(await run(['users', 'disable', '--subject', 'rosa-2', '--domain', DOMAIN, '--json', ...db]));
+    assert.deepEqual([picked.username, picked.domain], ['rosa', DOMAIN]);
+    assert.equal((await status(first)).code, 200);
+    assert.equal((await status(second)).code, 403);
+    oneLineFailure(await run(['users', 'disable', '--username', 'rosa', '--domain', 'nowhere.example', ...db]), /no user named "rosa" in domain nowhere\.example/);
+    oneLineFailure(await run(['users', 'disable', '--username', 'rosa', '--subject', 'rosa-1', '--domain', DOMAIN, ...db]), /either --username or --subject/);
   });
 });
 

@@ -98,3 +98,71 @@ describe('configuration', () => {
     assert.equal(loadConfig(['--issuer', 'https://issuer.example/csp/gateway/am/api'], {}).issuer, 'https://issuer.example/csp/gateway/am/api');
   });
 });
+
+describe('--trusted-issuer', () => {
+  const CSP = 'https://console.cloud.vmware.com/csp/gateway/am/api';
+  const CSP_JWKS = 'https://console.cloud.vmware.com/csp/gateway/am/api/auth/token-public-key?format=jwks';
+  const one = (argv: string[], env: Record<string, string> = {}) => {
+    const issuers = loadConfig(argv, env).trustedIssuers;
+    assert.equal(issuers.length, 1);
+    return issuers[0];
+  };
+
+  it('finding 8.12: keeps a JWKS URI with a query whole (CSP\'s own ?format=jwks), splitting at the = before it', () => {
+    assert.deepEqual(one(['--trusted-issuer', `${CSP}=${CSP_JWKS};azp=mfa-portal`]), { issuer: CSP, jwksUri: CSP_JWKS, audiences: [], authorizedParties: ['mfa-portal'] });
+    // An = inside the issuer path is part of the issuer: the JWKS URI starts at the first =http(s)://.
+    assert.deepEqual(one(['--trusted-issuer', 'https://idp.example/t=1=https://idp.example/keys?a=b&c=d;aud=api']), {
+      issuer: 'https://idp.example/t=1',
+      jwksUri: 'https://idp.example/keys?a=b&c=d',
+      audiences: ['api'],
+      authorizedParties: [],
+    });
+  });
+
+  it('finding 8.12: refuses a plain-http JWKS URI except on loopback (127.0.0.0/8, ::1, localhost)', () => {
+    refuses(['--trusted-issuer', 'https://idp.example=http://idp.example/jwks;aud=api'], {}, /--trusted-issuer needs an https JWKS URI/);
+    refuses(['--trusted-issuer', 'http://idp.example;aud=api'], {}, /https JWKS URI.*http:\/\/idp\.example\/\.well-known\/jwks\.json/);
+    refuses(['--trusted-issuer', 'https://idp.example=http://10.0.0.1/jwks;aud=api'], {}, /https JWKS URI/);
+    refuses(['--trusted-issuer', 'https://idp.example=http://[::ffff:127.0.0.1]/jwks;aud=api'], {}, /https JWKS URI/);
+    refuses(['--trusted-issuer', 'https://idp.example=http://localhost.evil.example/jwks;aud=api'], {}, /https JWKS URI/);
+    for (const loopback of ['http://127.0.0.1:9999/jwks', 'http://127.3.2.1/jwks', 'http://[::1]:8443/jwks', 'http://localhost:8080/jwks']) {
+      assert.equal(one(['--trusted-issuer', `https://idp.example=${loopback};aud=api`])?.jwksUri, loopback);
+    }
+  });
+
+  it('finding 8.4: takes the expected audiences and authorized parties, repeatable, and requires at least one', () => {
+    assert.deepEqual(one(['--trusted-issuer', 'https://idp.example/realms/a;aud=api://mfa;aud=mfa;azp=portal;azp=cli']), {
+      issuer: 'https://idp.example/realms/a',
+      jwksUri: 'https://idp.example/realms/a/.well-known/jwks.json',
+      audiences: ['api://mfa', 'mfa'],
+      authorizedParties: ['portal', 'cli'],
+    });
+    refuses(['--trusted-issuer', `${CSP}=${CSP_JWKS}`], {}, /--trusted-issuer must name the audience \(;aud=…\) or the client \(;azp=…\)/);
+    refuses(['--trusted-issuer', 'https://idp.example;aud='], {}, /unknown or empty option "aud="/);
+    refuses(['--trusted-issuer', 'https://idp.example;aud=api;scope=mfa'], {}, /unknown or empty option "scope=mfa"/);
+    refuses(['--trusted-issuer', 'https://idp.example;aud=has space'], {}, /unknown or empty option/);
+  });
+
+  it('reads the same syntax from PRINCIPAL_MFA_TRUSTED_ISSUERS (comma-separated), and flags win over it', () => {
+    const env = { PRINCIPAL_MFA_TRUSTED_ISSUERS: ` ${CSP}=${CSP_JWKS};azp=portal , https://idp.example/realms/a;aud=api ` };
+    const fromEnv = loadConfig([], env).trustedIssuers;
+    assert.deepEqual(fromEnv.map((i) => [i.issuer, i.jwksUri, i.audiences, i.authorizedParties]), [
+      [CSP, CSP_JWKS, [], ['portal']],
+      ['https://idp.example/realms/a', 'https://idp.example/realms/a/.well-known/jwks.json', ['api'], []],
+    ]);
+    assert.ok(Object.isFrozen(fromEnv) && Object.isFrozen(fromEnv[0]));
+    assert.deepEqual(loadConfig(['--trusted-issuer', 'https://flag.example;aud=api'], env).trustedIssuers.map((i) => i.issuer), ['https://flag.example']);
+    refuses([], { PRINCIPAL_MFA_TRUSTED_ISSUERS: 'https://idp.example' }, /^PRINCIPAL_MFA_TRUSTED_ISSUERS \(--trusted-issuer\) must name the audience/);
+  });
+
+  it('finding 8.2: refuses issuers that would share a domain (or take the local one), and malformed issuers', () => {
+    refuses(['--trusted-issuer', 'https://idp.example/realms/a;aud=x', '--trusted-issuer', 'https://idp.example/realms/a/;aud=y'], {}, /would share the domain idp\.example\/realms\/a/);
+    refuses(['--trusted-issuer', 'https://idp.example;aud=x', '--trusted-issuer', 'http://idp.example=https://idp.example/jwks;aud=y'], {}, /would share the domain idp\.example;/);
+    refuses(['--trusted-issuer', 'https://local;aud=x'], {}, /domain of local users/);
+    refuses(['--trusted-issuer', 'idp.example;aud=x'], {}, /must start with the issuer/);
+    refuses(['--trusted-issuer', 'https://idp.example/?tenant;aud=x'], {}, /must start with the issuer/);
+    refuses(['--trusted-issuer', 'https://idp.example/#a;aud=x'], {}, /must start with the issuer/);
+    refuses(['--trusted-issuer', 'https://idp.example=ftp://idp.example/jwks;aud=x'], {}, /JWKS URI as an http\(s\) URL after "="/);
+    refuses(['--trusted-issuer', `https://idp.example/${'p'.repeat(300)};aud=x`], {}, /longer than a domain may be/);
+  });
+});

@@ -34,7 +34,7 @@ describe('principal-mfa mfa reset', () => {
     const e = await enrol(server, clock, 'lost phone');
     const result = await cli(['mfa', 'reset', '--username', e.username, '--database', server.testStore.url, '--json']);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout), { id: e.userId, username: e.username, removed: true });
+    assert.deepEqual(JSON.parse(result.stdout), { id: e.userId, username: e.username, domain: 'local', removed: true });
     assert.deepEqual(await (await server.call(`${MFA}/status`, { token: e.accessToken })).json(), { activated: false, turnedOn: false, username: e.username });
     assert.equal((await exchangeRaw(server, e.apiToken)).status, 200, 'no passcode needed any more');
     assert.equal((await server.services.store.db.selectFrom('recovery_codes').select('id').where('user_id', '=', e.userId).execute()).length, 0);

@@ -1,66 +1,22 @@
 // Access tokens from an outside issuer (--trusted-issuer ISSUER=JWKS_URI), served by a second, in-process
 // JWKS server on 127.0.0.1: verification, just-in-time principals, the full MFA lifecycle, and refusals.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { nowSeconds } from '../../src/clock.js';
-import { findUserByUsername } from '../../src/principals/users.js';
+import { findUserBySubject, findUsersInDomain } from '../../src/principals/users.js';
 import { TrustedIssuers } from '../../src/tokens/trusted-issuers.js';
 import { codeFor, MFA, postJson, stepAlignedMs, wrongCodeFor } from '../mfa/support.js';
 import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';
+import { AUDIENCE, type Key, makeKey, OutsideIssuer } from './outside-issuer.js';
 
 const ISSUER = 'https://outside-csp.example/csp/gateway/am/api';
-const DOMAIN = 'outside-csp.example';
-
-type Key = { kid: string; alg: 'RS256' | 'ES256'; privateKey: CryptoKey; jwk: JWK };
-
-async function makeKey(kid: string, alg: 'RS256' | 'ES256'): Promise<Key> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  return { kid, alg, privateKey: privateKey as CryptoKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
-}
-
-/** A minimal outside issuer: publishes a JWKS and mints tokens. */
-class OutsideIssuer {
-  published: Key[] = [];
-  fetches = 0;
-  up = true;
-  private server: Server | undefined;
-  jwksUri = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      this.fetches++;
-      if (!this.up) {
-        req.socket.destroy(); // as good as a dead server
-        return;
-      }
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ keys: this.published.map((k) => k.jwk) }));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.jwksUri = `http://127.0.0.1:${(this.server.address() as { port: number }).port}/jwks`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server?.close(() => resolve()));
-  }
-
-  mint(key: Key, clock: TestClock, claims: Record<string, unknown> = {}, iss = ISSUER): Promise<string> {
-    const iat = nowSeconds(clock);
-    return new SignJWT({ context: 'outside-org', perms: ['csp:org_member'], ...claims })
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-      .setIssuer(iss)
-      .setSubject(String(claims.sub ?? `${DOMAIN}:${claims.username ?? 'app'}`))
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + 1800)
-      .sign(key.privateKey);
-  }
-}
+/** The issuer's host and path: the domain of the principals its tokens name. */
+const DOMAIN = 'outside-csp.example/csp/gateway/am/api';
 
 describe('tokens from a trusted outside issuer', () => {
   const clock = new TestClock(stepAlignedMs());
-  const outside = new OutsideIssuer();
+  const outside = new OutsideIssuer(ISSUER);
   let rsa: Key;
   let ec: Key;
   let server: TestServer;
@@ -71,7 +27,7 @@ describe('tokens from a trusted outside issuer', () => {
     rsa = await makeKey('outside-rsa', 'RS256');
     ec = await makeKey('outside-ec', 'ES256');
     outside.published = [rsa, ec];
-    server = await startTestServer({ clock, config: { trustedIssuers: [{ issuer: ISSUER, jwksUri: outside.jwksUri }] } });
+    server = await startTestServer({ clock, config: { trustedIssuers: [outside.trusted()] } });
   });
   after(async () => {
     await server.close();
@@ -83,11 +39,11 @@ describe('tokens from a trusted outside issuer', () => {
     const res = await status(token);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { activated: false, turnedOn: false, username: 'alice' });
-    const user = await findUserByUsername(server.services.store, 'alice', DOMAIN);
+    const user = await findUserBySubject(server.services.store, ISSUER, 'sub-of-alice');
     assert.ok(user);
-    assert.equal(user.orgId, 'outside-org');
+    assert.deepEqual([user.username, user.domain, user.orgId], ['alice', DOMAIN, 'outside-org']);
     assert.equal((await status(await outside.mint(rsa, clock, { username: 'alice', jti: 'again' }))).status, 200);
-    assert.equal((await findUserByUsername(server.services.store, 'alice', DOMAIN))?.id, user.id, 'the same principal the second time');
+    assert.deepEqual((await findUsersInDomain(server.services.store, DOMAIN, { username: 'alice' })).map((u) => u.id), [user.id], 'the same principal the second time');
   });
 
   test('accepts an ES256 token too', async () => {
@@ -141,28 +97,28 @@ describe('tokens from a trusted outside issuer', () => {
   test('refuses with 401 an HS256 token, a token of an unknown kid, and one of an untrusted issuer', async () => {
     const secret = new TextEncoder().encode('a shared secret that nobody should accept here');
     const iat = nowSeconds(clock);
-    const hs = await new SignJWT({ username: 'mallory' }).setProtectedHeader({ alg: 'HS256', kid: 'outside-rsa' }).setIssuer(ISSUER).setSubject('m').setIssuedAt(iat).setExpirationTime(iat + 600).sign(secret);
+    const hs = await new SignJWT({ username: 'mallory', aud: AUDIENCE }).setProtectedHeader({ alg: 'HS256', kid: 'outside-rsa' }).setIssuer(ISSUER).setSubject('m').setIssuedAt(iat).setExpirationTime(iat + 600).sign(secret);
     const stranger = await makeKey('not-published', 'RS256');
     const unknownKid = await outside.mint(stranger, clock, { username: 'mallory' });
-    const untrusted = await outside.mint(rsa, clock, { username: 'mallory' }, 'https://elsewhere.example');
+    const untrusted = await outside.mint(rsa, clock, { username: 'mallory', iss: 'https://elsewhere.example' });
     for (const token of [hs, unknownKid, untrusted]) {
       const res = await status(token);
       assert.equal(res.status, 401);
       assert.equal(expectCspError(await res.json(), 401).errorCode, 'invalid_token');
     }
-    assert.equal(await findUserByUsername(server.services.store, 'mallory', DOMAIN), undefined);
+    assert.deepEqual(await findUsersInDomain(server.services.store, DOMAIN, { username: 'mallory' }), []);
   });
 });
 
 describe('the outside issuer key set', () => {
   test('is refetched on an unknown kid (after the cool-down), and an unreachable JWKS is a 503, not a 401', async () => {
     const clock = new TestClock();
-    const outside = new OutsideIssuer();
+    const outside = new OutsideIssuer(ISSUER);
     await outside.start();
     try {
       const first = await makeKey('k1', 'RS256');
       outside.published = [first];
-      const trusted = new TrustedIssuers([{ issuer: ISSUER, jwksUri: outside.jwksUri }], clock, { timeoutMs: 2_000, cooldownMs: 0, cacheMaxAgeMs: 600_000 });
+      const trusted = new TrustedIssuers([outside.trusted()], clock, { timeoutMs: 2_000, cooldownMs: 0, cacheMaxAgeMs: 600_000 });
       assert.equal((await trusted.verify(await outside.mint(first, clock, { username: 'u' }), ISSUER)).username, 'u');
       const fetchesBefore = outside.fetches;
       const rotated = await makeKey('k2', 'ES256');
