@@ -19,14 +19,17 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout: out, stderr: err };
 }
 
-/** `count` wrong passcodes on an MFA endpoint (403 each), which are not failed authentications per address. */
+/** `count` wrong passcodes at the exchange (which needs no access token: the clock jumps past their lifetime here). */
 async function fail(server: TestServer, clock: TestClock, e: Enrolled, count: number): Promise<void> {
   const wrong = wrongCodeFor(e.secret, clock);
   for (let i = 0; i < count; i++) {
-    const res = await postJson(server, `${MFA}/recovery-codes`, e.accessToken, { passcode: wrong });
-    assert.equal(res.status, 403, `failure ${i + 1}: ${JSON.stringify(res.body)}`);
+    const res = await exchangeRaw(server, e.apiToken, wrong);
+    assert.equal(res.status, 401, `failure ${i + 1}: ${JSON.stringify(res.body)}`);
   }
 }
+
+/** Many failures from one address: the per-address limit must not be what refuses here. */
+const MANY_FAILURES_PER_MINUTE = 10_000;
 
 /** Retry-After (seconds) of a correct passcode at the exchange, which must be refused as locked. */
 async function lockedFor(server: TestServer, clock: TestClock, e: Enrolled): Promise<number> {
@@ -40,7 +43,7 @@ describe('lockout escalation', () => {
   let server: TestServer;
   const clock = new TestClock(stepAlignedMs());
   before(async () => {
-    server = await startTestServer({ clock, config: { lockoutThreshold: 5, lockoutSeconds: 30_000 } });
+    server = await startTestServer({ clock, config: { lockoutThreshold: 5, lockoutSeconds: 30_000, failedAuthPerMinute: MANY_FAILURES_PER_MINUTE } });
   });
   after(() => server.close());
 
@@ -73,7 +76,7 @@ describe('the cap of 100 consecutive failures and mfa unlock', () => {
   let server: TestServer;
   const clock = new TestClock(stepAlignedMs());
   before(async () => {
-    server = await startTestServer({ clock, config: { lockoutThreshold: 50, lockoutSeconds: 60 } });
+    server = await startTestServer({ clock, config: { lockoutThreshold: 50, lockoutSeconds: 60, failedAuthPerMinute: MANY_FAILURES_PER_MINUTE } });
   });
   after(() => server.close());
 
@@ -94,10 +97,12 @@ describe('the cap of 100 consecutive failures and mfa unlock', () => {
     assert.deepEqual(JSON.parse(unlocked.stdout), { id: e.userId, username: e.username, unlocked: true });
 
     assert.equal((await exchangeRaw(server, e.apiToken, e.recoveryCodes[0])).status, 200, 'recovery codes kept');
-    assert.equal((await exchangeRaw(server, e.apiToken, codeFor(e.secret, clock))).status, 200, 'device kept');
-    const status = await (await server.call(`${MFA}/status`, { token: e.accessToken })).json();
+    const signedIn = await exchangeRaw(server, e.apiToken, codeFor(e.secret, clock));
+    assert.equal(signedIn.status, 200, 'device kept');
+    const token = signedIn.body.access_token as string;
+    const status = await (await server.call(`${MFA}/status`, { token })).json();
     assert.deepEqual(status, { activated: true, deviceName: 'kept phone', turnedOn: true, username: e.username });
-    const audit = await postJson(server, `${MFA}/audit`, e.accessToken, { startDate: 0, endDate: clock.now() + 1, actions: ['MFA_UNLOCK'] });
+    const audit = await postJson(server, `${MFA}/audit`, token, { startDate: 0, endDate: clock.now() + 1, actions: ['MFA_UNLOCK'] });
     assert.deepEqual(audit.body.results.map((r: any) => [r.action, r.modifiedBy, r.details.deviceName]), [['MFA_UNLOCK', 'admin', 'kept phone']]);
     clock.advance(PERIOD_MS);
   });
