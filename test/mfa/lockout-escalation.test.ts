@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../src/cli/main.js';
+import { decideAttempt, lockDurationSeconds, MAX_CONSECUTIVE_FAILURES } from '../../src/mfa/lockout.js';
 import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';
 import { codeFor, type Enrolled, enrol, exchangeRaw, MFA, PERIOD_MS, postJson, stepAlignedMs, wrongCodeFor } from './support.js';
 
@@ -122,5 +123,30 @@ describe('the cap of 100 consecutive failures and mfa unlock', () => {
     const unknown = await cli(['mfa', 'unlock', '--username', 'nobody-here', '--database', server.testStore.url]);
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /no user named/);
+  });
+});
+
+describe('the lockout rules', () => {
+  const policy = { threshold: 5, lockoutSeconds: 900 };
+  const fresh = { failedCount: 0, lockedUntil: null, lockouts: 0, consecutiveFailures: 0 };
+
+  it('lasts 15 min, 30 min, 1 h, … and never more than 24 h', () => {
+    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7, 50].map((n) => lockDurationSeconds(n, policy)), [900, 1800, 3600, 7200, 14_400, 28_800, 57_600, 86_400, 86_400]);
+  });
+
+  it('locks on the threshold-th failure, and starts a fresh run when a lock has run out', () => {
+    const fourth = { ...fresh, failedCount: 4, consecutiveFailures: 9, lockouts: 1, lockedUntil: null };
+    assert.deepEqual(decideAttempt(fourth, 1_000, policy), { allowed: true, next: { failedCount: 5, consecutiveFailures: 10, lockouts: 2, lockedUntil: 1_000 + 1_800_000 } });
+    const ranOut = { failedCount: 5, consecutiveFailures: 10, lockouts: 2, lockedUntil: 2_000 };
+    assert.deepEqual(decideAttempt(ranOut, 2_000, policy), { allowed: true, next: { failedCount: 1, consecutiveFailures: 11, lockouts: 2, lockedUntil: null } });
+    assert.deepEqual(decideAttempt(ranOut, 1_999, policy), { allowed: false, retryAfterSeconds: 1 });
+  });
+
+  it('refuses without Retry-After once the failures in a row reach the cap, whatever the clock says', () => {
+    const capped = { failedCount: 3, consecutiveFailures: MAX_CONSECUTIVE_FAILURES, lockouts: 20, lockedUntil: 0 };
+    assert.deepEqual(decideAttempt(capped, Number.MAX_SAFE_INTEGER, policy), { allowed: false, retryAfterSeconds: undefined });
+    const last = { ...fresh, failedCount: 1, consecutiveFailures: MAX_CONSECUTIVE_FAILURES - 1 };
+    const decided = decideAttempt(last, 0, policy);
+    assert.ok(decided.allowed && decided.next.lockedUntil !== null, 'the hundredth failure locks as well');
   });
 });

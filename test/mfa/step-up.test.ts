@@ -1,7 +1,8 @@
 // RFC 9470 step-up: turning MFA off, removing the device and new recovery codes need a recent second factor.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../../src/config.js';
+import { DEFAULT_ISSUER, loadConfig } from '../../src/config.js';
+import { hasRecentSecondFactor, tokenAuthentication } from '../../src/mfa/step-up.js';
 import { createUser } from '../../src/principals/users.js';
 import { createApiToken } from '../../src/tokens/api-tokens.js';
 import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';
@@ -202,5 +203,31 @@ describe('step-up for a principal without a password', () => {
     const token = await stepUpToken(server, clock, p);
     const madeUp = await postJson(server, MFA, token, { password: 'guess', turnedOn: false }, 'PATCH');
     assert.equal(expectCspError(madeUp.body, 403).errorCode, 'wrong_password');
+  });
+});
+
+describe('which tokens prove a recent second factor', () => {
+  const nowMs = 1_800_000_000_000;
+  const claims = (extra: Record<string, unknown>) => ({ sub: 'local:u', iss: DEFAULT_ISSUER, exp: 0, iat: 0, jti: 'j', ...extra });
+  const recent = (extra: Record<string, unknown>, factors: ('otp' | 'recovery_code')[] = ['otp', 'recovery_code']) =>
+    hasRecentSecondFactor(tokenAuthentication(claims(extra), DEFAULT_ISSUER), factors, nowMs, 900);
+
+  it('counts our own token with amr and a recent auth_time, within the factors asked for', () => {
+    assert.equal(recent({ amr: ['otp'], auth_time: nowMs / 1000 - 900 }), true);
+    assert.equal(recent({ amr: ['recovery_code'], auth_time: nowMs / 1000 }), true);
+    assert.equal(recent({ amr: ['recovery_code'], auth_time: nowMs / 1000 }, ['otp']), false);
+  });
+
+  it('does not count a token without amr or auth_time, too old, or dated in the future', () => {
+    assert.equal(recent({ auth_time: nowMs / 1000 }), false);
+    assert.equal(recent({ amr: ['otp'] }), false);
+    assert.equal(recent({ amr: ['pwd'], auth_time: nowMs / 1000 }), false);
+    assert.equal(recent({ amr: ['otp'], auth_time: nowMs / 1000 - 901 }), false);
+    assert.equal(recent({ amr: ['otp'], auth_time: nowMs / 1000 + 3600 }), false);
+  });
+
+  it('does not count an outside issuer\'s amr: it says nothing about the device registered here', () => {
+    const outside = tokenAuthentication(claims({ iss: 'https://idp.example', amr: ['otp', 'mfa'], auth_time: nowMs / 1000 }), DEFAULT_ISSUER);
+    assert.equal(hasRecentSecondFactor(outside, ['otp', 'recovery_code'], nowMs, 900), false);
   });
 });
