@@ -26,6 +26,8 @@ export interface Config {
   readonly redisUrl: string | undefined;
   readonly workers: number;
   readonly trustedIssuers: readonly TrustedIssuer[];
+  /** RFC 9470 step-up: how old (seconds) a token's second factor may be for MFA off, device removal, new recovery codes. */
+  readonly stepUpMaxAgeSeconds: number;
 }
 
 export const DEFAULT_ISSUER = 'https://principal-mfa.local/csp/gateway/am/api';
@@ -48,6 +50,7 @@ export const DEFAULTS: Config = Object.freeze({
   redisUrl: undefined,
   workers: 1,
   trustedIssuers: [],
+  stepUpMaxAgeSeconds: 900,
 });
 
 /** Flag name, environment variable, and how to read it. */
@@ -68,6 +71,7 @@ const OPTIONS = {
   lockoutSeconds: { flag: 'lockout-seconds', env: 'PRINCIPAL_MFA_LOCKOUT_SECONDS', kind: 'positive' },
   redisUrl: { flag: 'redis', env: 'REDIS_URL', kind: 'string' },
   workers: { flag: 'workers', env: 'PRINCIPAL_MFA_WORKERS', kind: 'positive' },
+  stepUpMaxAgeSeconds: { flag: 'step-up-max-age', env: 'PRINCIPAL_MFA_STEP_UP_MAX_AGE', kind: 'positive' },
 } as const;
 
 type OptionKey = keyof typeof OPTIONS;

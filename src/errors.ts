@@ -52,6 +52,7 @@ export const ERRORS = {
   mfa_device_exists: spec(409, MODULE.mfa, 6, 'An activated MFA device is already registered; remove it first.'),
   mfa_device_not_found: spec(404, MODULE.mfa, 7, 'No MFA device is registered for this principal.'),
   mfa_unavailable: spec(500, MODULE.mfa, 8, 'MFA is not available: the server has no master key.'),
+  insufficient_user_authentication: spec(401, MODULE.mfa, 9, 'This operation needs a recent second factor: send a passcode, or sign in again with one.'),
 
   // Audit (issue 3)
   invalid_audit_request: spec(400, MODULE.audit, 1, 'The audit log request is invalid.'),

@@ -304,6 +304,8 @@ const ACTION_LABELS = {
   MFA_RECOVERY_CODE_AUTHENTICATION_FAILURE: 'Wrong recovery code',
   MFA_RECOVERY_CODES_GENERATION: 'Recovery codes generated',
   AUTHENTICATION_WITHOUT_MFA: 'Signed in without MFA',
+  PASSWORD_VERIFICATION_FAILURE: 'Wrong password',
+  MFA_UNLOCK: 'Unlocked by an administrator',
 };
 
 /** @param {string} action */

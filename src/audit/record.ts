@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 
-/** CSP's audit actions (PrincipalMfaAuditLogRequest.actions). */
+/** CSP's audit actions (PrincipalMfaAuditLogRequest.actions), then this service's own two. */
 export const AUDIT_ACTIONS = [
   'MFA_ACTIVATION',
   'MFA_DEACTIVATION',
@@ -16,6 +16,9 @@ export const AUDIT_ACTIONS = [
   'MFA_RECOVERY_CODE_AUTHENTICATION_FAILURE',
   'MFA_RECOVERY_CODES_GENERATION',
   'AUTHENTICATION_WITHOUT_MFA',
+  // Ours: a wrong password confirming an MFA operation (it counts toward the lockout), and an admin unlock.
+  'PASSWORD_VERIFICATION_FAILURE',
+  'MFA_UNLOCK',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -43,7 +43,9 @@ export type MfaAuditAction =
   | 'MFA_RECOVERY_CODE_AUTHENTICATION_SUCCESS'
   | 'MFA_RECOVERY_CODE_AUTHENTICATION_FAILURE'
   | 'MFA_RECOVERY_CODES_GENERATION'
-  | 'AUTHENTICATION_WITHOUT_MFA';
+  | 'AUTHENTICATION_WITHOUT_MFA'
+  | 'PASSWORD_VERIFICATION_FAILURE'
+  | 'MFA_UNLOCK';
 
 /** POST …/mfa/audit (CSP's PrincipalMfaAuditLogRequest). Dates are epoch milliseconds. */
 export interface AuditLogRequest {

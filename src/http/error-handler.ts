@@ -15,6 +15,8 @@ export const FAILED_AUTH_CODES: ReadonlySet<ErrorCode> = new Set([
   // A wrong passcode at sign-in: the per-principal lockout stops guessing one account, this stops
   // one address from spraying guesses across many accounts.
   'invalid_passcode',
+  // A wrong password confirming an MFA operation (issue 8, item 6): counted per address as well.
+  'wrong_password',
 ]);
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {

@@ -1,10 +1,12 @@
 // HTTP routes of the MFA device lifecycle and recovery codes (…/principal/mfa/device, …/mfa, …/mfa/recovery-codes).
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { requireUser } from '../http/authenticate.js';
 import { AUTHENTICATED_ERRORS, withErrors } from '../http/schemas.js';
 import type { Services } from '../services.js';
-import { activateDevice, type MfaDeps, registerDevice, regenerateRecoveryCodes, removeDevice, renameDevice, setMfaTurnedOn } from './devices.js';
+import { regenerateRecoveryCodes, removeDevice, setMfaTurnedOn } from './confirmed-operations.js';
+import { activateDevice, type MfaDeps, registerDevice, renameDevice } from './devices.js';
+import { tokenAuthentication } from './step-up.js';
 
 const BASE = '/csp/gateway/iam/vmwid/api/principal/mfa';
 const TAGS = ['Principal MFA'];
@@ -14,6 +16,8 @@ const ERRORS = [...AUTHENTICATED_ERRORS, 409];
 // Bounded so a huge string is a schema 400, not work; the exact rules live in the feature code.
 const DeviceName = Type.String({ maxLength: 256, description: '1 to 64 printable characters, trimmed' });
 const Passcode = Type.String({ maxLength: 64, description: 'Six digits from the authenticator, or a recovery code' });
+const STEP_UP_NOTE =
+  'Step-up (RFC 9470): a recent second factor is a current `passcode` in the body, or an access token with `amr` and an `auth_time` at most --step-up-max-age seconds old; without one, 401 insufficient_user_authentication with a WWW-Authenticate challenge.';
 const RecoveryCodes = Type.Array(Type.String(), { description: 'Ten single-use recovery codes, shown only now' });
 
 const RegisteredDeviceDto = Type.Object({
@@ -28,13 +32,22 @@ const RegisteredDeviceDto = Type.Object({
 
 export function mfaDeps(services: Services): MfaDeps {
   const { store, clock, masterKey, config, metrics } = services;
-  return { store, clock, masterKey, metrics, lockout: { threshold: config.lockoutThreshold, lockoutSeconds: config.lockoutSeconds }, passcodeGuard: (key) => services.limits.passcodeGuard(key) };
+  return {
+    store,
+    clock,
+    masterKey,
+    metrics,
+    lockout: { threshold: config.lockoutThreshold, lockoutSeconds: config.lockoutSeconds },
+    passcodeGuard: (key) => services.limits.passcodeGuard(key),
+    stepUpMaxAgeSeconds: config.stepUpMaxAgeSeconds,
+  };
 }
 
 export function deviceRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     const preHandler = requireUser(services);
     const deps = mfaDeps(services);
+    const tokenOf = (request: FastifyRequest) => tokenAuthentication(request.claims!, services.config.issuer);
 
     app.post(
       `${BASE}/device`,
@@ -90,7 +103,8 @@ export function deviceRoutes(services: Services): FastifyPluginAsync {
       {
         preHandler,
         schema: {
-          summary: 'Remove the MFA device and its recovery codes (password or passcode confirms)',
+          summary: 'Remove the MFA device and its recovery codes',
+          description: STEP_UP_NOTE + ' Confirmed by a passcode or recovery code alone, or by the password and a step-up token.',
           tags: TAGS,
           security: SECURITY,
           body: Type.Object({ password: Type.Optional(Type.String({ maxLength: 1024 })), passcode: Type.Optional(Passcode) }),
@@ -98,7 +112,7 @@ export function deviceRoutes(services: Services): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        await removeDevice(deps, request.user!, request.body as { password?: string; passcode?: string });
+        await removeDevice(deps, request.user!, { ...(request.body as { password?: string; passcode?: string }), token: tokenOf(request) });
         return reply.code(204).send();
       },
     );
@@ -109,15 +123,19 @@ export function deviceRoutes(services: Services): FastifyPluginAsync {
         preHandler,
         schema: {
           summary: 'Update principal MFA: turn it on or off (password confirms)',
+          description: `${STEP_UP_NOTE} Turning MFA off needs one; a principal without a password confirms with one instead.`,
           tags: TAGS,
           security: SECURITY,
-          body: Type.Object({ password: Type.Optional(Type.String({ maxLength: 1024 })), turnedOn: Type.Boolean() }, { title: 'UpdateMfaRequest' }),
+          body: Type.Object(
+            { password: Type.Optional(Type.String({ maxLength: 1024 })), turnedOn: Type.Boolean(), passcode: Type.Optional(Passcode) },
+            { title: 'UpdateMfaRequest' },
+          ),
           response: withErrors({ 200: Type.Object({ turnedOn: Type.Boolean() }, { title: 'UpdateMfaResponse' }) }, ERRORS),
         },
       },
       async (request) => {
-        const { password, turnedOn } = request.body as { password?: string; turnedOn: boolean };
-        return setMfaTurnedOn(deps, request.user!, password, turnedOn);
+        const { password, passcode, turnedOn } = request.body as { password?: string; passcode?: string; turnedOn: boolean };
+        return setMfaTurnedOn(deps, request.user!, { password, passcode, token: tokenOf(request) }, turnedOn);
       },
     );
 
@@ -127,13 +145,14 @@ export function deviceRoutes(services: Services): FastifyPluginAsync {
         preHandler,
         schema: {
           summary: 'Generate a new set of recovery codes; the previous set stops working',
+          description: 'Needs the MFA device: a current passcode (not a recovery code), or a step-up token whose `amr` is `otp`.',
           tags: TAGS,
           security: SECURITY,
-          body: Type.Object({ passcode: Passcode }),
+          body: Type.Object({ passcode: Type.Optional(Passcode) }),
           response: withErrors({ 200: Type.Object({ recoveryCodes: RecoveryCodes }) }, ERRORS),
         },
       },
-      async (request) => regenerateRecoveryCodes(deps, request.user!, (request.body as { passcode: string }).passcode),
+      async (request) => regenerateRecoveryCodes(deps, request.user!, { passcode: (request.body as { passcode?: string }).passcode, token: tokenOf(request) }),
     );
   };
 }

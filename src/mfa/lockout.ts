@@ -1,49 +1,130 @@
-// Durable per-principal lockout after consecutive failed passcodes or recovery codes (any endpoint).
+// Durable per-principal lockout after consecutive failed passcodes, recovery codes or passwords (any endpoint),
+// escalating on repeated lockouts, with a hard cap on failures in a row (NIST SP 800-63B-4 §5.2.2).
 import { type Kysely, sql } from 'kysely';
+import { ApiError } from '../errors.js';
 import type { Database } from '../storage/schema.js';
 
 export interface LockoutPolicy {
   /** Consecutive failures that lock verification. */
   threshold: number;
+  /** The first lock; each further lock without a success in between lasts twice as long. */
   lockoutSeconds: number;
 }
 
-export type AttemptReservation = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+/** No lock lasts longer than a day, however often it repeats. */
+export const MAX_LOCKOUT_SECONDS = 24 * 3600;
+/** Failures in a row after which only an admin unlock (or `mfa reset`) lets the principal verify again. */
+export const MAX_CONSECUTIVE_FAILURES = 100;
+
+export interface LockoutState {
+  failedCount: number;
+  lockedUntil: number | null;
+  lockouts: number;
+  consecutiveFailures: number;
+}
+
+/** A counted attempt: the state it found, and the state it wrote (to undo it for a correct password). */
+export type AttemptReservation =
+  | { allowed: true; before: LockoutState; after: LockoutState }
+  | { allowed: false; retryAfterSeconds: number | undefined };
+
+const CLEAR = { failed_count: 0, locked_until: null, lockouts: 0, consecutive_failures: 0 };
+
+/** Length of the lock that a run of failures sets after `lockouts` earlier locks: doubling, capped. */
+export function lockDurationSeconds(lockouts: number, policy: LockoutPolicy): number {
+  return Math.min(MAX_LOCKOUT_SECONDS, policy.lockoutSeconds * 2 ** Math.min(lockouts, 32));
+}
+
+const isCapped = (state: LockoutState): boolean => state.consecutiveFailures >= MAX_CONSECUTIVE_FAILURES;
+const isLockedAt = (state: LockoutState, nowMs: number): boolean => isCapped(state) || (state.lockedUntil !== null && state.lockedUntil > nowMs);
+
+/** The 429 for a locked principal: with Retry-After for a timed lock, without once the cap is reached. */
+export function lockedError(retryAfterSeconds: number | undefined): ApiError {
+  if (retryAfterSeconds !== undefined) return new ApiError('mfa_locked', undefined, { retryAfterSeconds });
+  return new ApiError('mfa_locked', `Too many failed MFA verifications in a row (${MAX_CONSECUTIVE_FAILURES}): locked until an administrator unlocks this principal.`);
+}
 
 /**
- * Counts an attempt *before* verifying it, in the caller's transaction. Counting first makes the
- * threshold exact under concurrency: on PostgreSQL the UPDATE takes the row lock, so concurrent
- * guesses for one principal queue behind each other, and on SQLite the write lock does the same.
- * A success then calls clearFailures() in the same transaction, so it never counts.
- * While locked the UPDATE matches nothing and nothing is written: a correct code gets no further.
- * A lock that has run out starts a fresh count.
+ * Decides one attempt. Refused while locked (Retry-After) or once the cap is reached (no Retry-After:
+ * waiting does not help). Otherwise the attempt is counted as a failure; a lock that has run out starts a
+ * fresh run; reaching the threshold sets the next, longer lock. The attempt itself is still verified.
+ */
+export function decideAttempt(state: LockoutState, nowMs: number, policy: LockoutPolicy): { allowed: true; next: LockoutState } | { allowed: false; retryAfterSeconds: number | undefined } {
+  if (isCapped(state)) return { allowed: false, retryAfterSeconds: undefined };
+  if (isLockedAt(state, nowMs)) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((state.lockedUntil! - nowMs) / 1000)) };
+  const failedCount = (state.lockedUntil === null ? state.failedCount : 0) + 1;
+  const consecutiveFailures = state.consecutiveFailures + 1;
+  if (failedCount < policy.threshold && consecutiveFailures < MAX_CONSECUTIVE_FAILURES) return { allowed: true, next: { ...state, failedCount, consecutiveFailures, lockedUntil: null } };
+  const lockedUntil = nowMs + lockDurationSeconds(state.lockouts, policy) * 1000;
+  return { allowed: true, next: { failedCount, consecutiveFailures, lockedUntil, lockouts: state.lockouts + 1 } };
+}
+
+/**
+ * Reads the principal's row with the lock that serializes its attempts: the upsert's no-op update takes
+ * the row lock (PostgreSQL) or the write lock (SQLite) before the read, so concurrent guesses for one
+ * principal queue behind each other and the threshold stays exact. Call inside a transaction.
+ */
+async function lockState(db: Kysely<Database>, userId: string): Promise<LockoutState> {
+  const row = await db
+    .insertInto('mfa_lockouts')
+    .values({ user_id: userId, ...CLEAR })
+    .onConflict((oc) => oc.column('user_id').doUpdateSet({ failed_count: sql.ref('mfa_lockouts.failed_count') }))
+    .returning(['failed_count', 'locked_until', 'lockouts', 'consecutive_failures'])
+    .executeTakeFirstOrThrow();
+  return {
+    failedCount: Number(row.failed_count),
+    lockedUntil: row.locked_until === null ? null : Number(row.locked_until),
+    lockouts: Number(row.lockouts),
+    consecutiveFailures: Number(row.consecutive_failures),
+  };
+}
+
+async function writeState(db: Kysely<Database>, userId: string, s: LockoutState): Promise<void> {
+  await db
+    .updateTable('mfa_lockouts')
+    .set({ failed_count: s.failedCount, locked_until: s.lockedUntil, lockouts: s.lockouts, consecutive_failures: s.consecutiveFailures })
+    .where('user_id', '=', userId)
+    .execute();
+}
+
+/**
+ * Counts an attempt *before* verifying it, in the caller's transaction; a success then calls
+ * clearFailures() (a second factor) or releaseAttempt() (a password), so it never counts.
+ * While locked nothing is written: a correct code gets no further.
  */
 export async function reserveAttempt(db: Kysely<Database>, userId: string, nowMs: number, policy: LockoutPolicy): Promise<AttemptReservation> {
-  await db.insertInto('mfa_lockouts').values({ user_id: userId, failed_count: 0, locked_until: null }).onConflict((oc) => oc.column('user_id').doNothing()).execute();
-  const lockUntil = nowMs + policy.lockoutSeconds * 1000;
-  const expired = sql<boolean>`locked_until is not null and locked_until <= ${nowMs}`;
-  const result = await db
-    .updateTable('mfa_lockouts')
-    .set({
-      failed_count: sql<number>`case when ${expired} then 1 else failed_count + 1 end`,
-      locked_until: sql<number | null>`case when ${expired} then ${policy.threshold <= 1 ? sql`${lockUntil}` : sql`null`}
-        when failed_count + 1 >= ${policy.threshold} then ${lockUntil} else locked_until end`,
-    })
-    .where('user_id', '=', userId)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', nowMs)]))
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 1) return { allowed: true };
-  return { allowed: false, retryAfterSeconds: await secondsLocked(db, userId, nowMs) };
+  const before = await lockState(db, userId);
+  const decision = decideAttempt(before, nowMs, policy);
+  if (!decision.allowed) return decision;
+  await writeState(db, userId, decision.next);
+  return { allowed: true, before, after: decision.next };
 }
 
-/** A verified passcode or recovery code ends the run of failures. */
+/**
+ * Undoes a reserved attempt whose password was right. A correct password does not reset the count (only
+ * a second factor does), or a known password would buy unlimited passcode guesses. The lock it may have
+ * set is lifted only if no other attempt has changed it since; otherwise it stays (fail closed).
+ */
+export async function releaseAttempt(db: Kysely<Database>, userId: string, reservation: Extract<AttemptReservation, { allowed: true }>): Promise<void> {
+  const now = await lockState(db, userId);
+  const { before, after } = reservation;
+  const ownLock = after.lockedUntil !== null && now.lockedUntil === after.lockedUntil && now.lockouts === after.lockouts;
+  await writeState(db, userId, {
+    failedCount: Math.max(0, now.failedCount - 1),
+    consecutiveFailures: Math.max(0, now.consecutiveFailures - 1),
+    lockedUntil: ownLock ? before.lockedUntil : now.lockedUntil,
+    lockouts: ownLock ? before.lockouts : now.lockouts,
+  });
+}
+
+/** A verified passcode or recovery code ends the run of failures and the escalation. */
 export async function clearFailures(db: Kysely<Database>, userId: string): Promise<void> {
-  await db.updateTable('mfa_lockouts').set({ failed_count: 0, locked_until: null }).where('user_id', '=', userId).execute();
+  await db.updateTable('mfa_lockouts').set(CLEAR).where('user_id', '=', userId).execute();
 }
 
-/** Seconds until verification unlocks (0 when not locked). */
-export async function secondsLocked(db: Kysely<Database>, userId: string, nowMs: number): Promise<number> {
-  const row = await db.selectFrom('mfa_lockouts').select('locked_until').where('user_id', '=', userId).executeTakeFirst();
-  const until = row?.locked_until == null ? 0 : Number(row.locked_until);
-  return until > nowMs ? Math.max(1, Math.ceil((until - nowMs) / 1000)) : 0;
+/** Admin unlock: clears the counts and any lock; returns whether the principal was locked at `nowMs`. */
+export async function unlockPrincipal(db: Kysely<Database>, userId: string, nowMs: number): Promise<boolean> {
+  const state = await lockState(db, userId);
+  await clearFailures(db, userId);
+  return isLockedAt(state, nowMs);
 }

@@ -7,7 +7,7 @@ import type { Store } from '../storage/database.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Database } from '../storage/schema.js';
 import { claimTimeStep, consumeRecoveryCode, type DeviceRow, isActivated } from './device-store.js';
-import { clearFailures, type LockoutPolicy, reserveAttempt } from './lockout.js';
+import { clearFailures, lockedError, type LockoutPolicy, reserveAttempt } from './lockout.js';
 import { looksLikeRecoveryCode } from './recovery-codes.js';
 import { decryptSeed } from './seed-crypto.js';
 import { findMatchingStep, isWellFormedPasscode, type TotpAlgorithm } from './totp.js';
@@ -91,7 +91,7 @@ export async function withSecondFactor<T>(
     const verified = { factor, atMs: nowMs };
     return { kind: 'ok' as const, value: { ...(await action(trx, verified)), verified } };
   });
-  if (outcome.kind === 'locked') throw new ApiError('mfa_locked', undefined, { retryAfterSeconds: outcome.retryAfterSeconds });
+  if (outcome.kind === 'locked') throw lockedError(outcome.retryAfterSeconds);
   if (outcome.kind === 'refused') throw new ApiError(options.refusal);
   return outcome.value;
 }

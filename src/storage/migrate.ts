@@ -3,6 +3,7 @@ import { type Kysely, type Migration, Migrator } from 'kysely';
 import * as m001 from './migrations/001-principals-and-tokens.js';
 import * as m002 from './migrations/002-mfa-and-audit.js';
 import * as m003 from './migrations/003-outside-principal-subjects.js';
+import * as m004 from './migrations/004-lockout-escalation.js';
 import * as m006 from './migrations/006-signing-keys-generation.js';
 
 /** Static list, so the build needs no file-system scan and migrations ship inside dist/. */
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001-principals-and-tokens': m001,
   '002-mfa-and-audit': m002,
   '003-outside-principal-subjects': m003,
+  '004-lockout-escalation': m004,
   '006-signing-keys-generation': m006,
 };
 

@@ -80,6 +80,10 @@ export interface MfaLockoutsTable {
   user_id: string;
   failed_count: number;
   locked_until: number | null;
+  /** Locks since the last success or admin unlock; the next one lasts twice as long (migration 004). */
+  lockouts: Generated<number>;
+  /** Failures in a row since the last success or admin unlock; at 100 only an admin unlock helps. */
+  consecutive_failures: Generated<number>;
 }
 
 export interface AuditEventsTable {

@@ -22,11 +22,13 @@ describe('principal MFA audit log', () => {
     tick();
     await exchangeRaw(server, e.apiToken, 'zzzz-zzzz-zzzz-zzzz'); // MFA_RECOVERY_CODE_AUTHENTICATION_FAILURE
     tick();
-    await exchangeRaw(server, e.apiToken, e.recoveryCodes[0]); // MFA_RECOVERY_CODE_AUTHENTICATION_SUCCESS
+    // MFA_RECOVERY_CODE_AUTHENTICATION_SUCCESS; its token carries the recent second factor (step-up) that
+    // turning MFA off and removing the device need below.
+    const stepUp = (await exchangeRaw(server, e.apiToken, e.recoveryCodes[0])).body.access_token as string;
     tick();
     await postJson(server, `${MFA}/device`, e.accessToken, { deviceName: 'tablet' }, 'PATCH'); // MFA_DEVICE_NAME_UPDATE
     tick();
-    await postJson(server, MFA, e.accessToken, { password: e.password, turnedOn: false }, 'PATCH'); // MFA_DISABLE
+    await postJson(server, MFA, stepUp, { password: e.password, turnedOn: false }, 'PATCH'); // MFA_DISABLE
     tick();
     await exchangeRaw(server, e.apiToken); // AUTHENTICATION_WITHOUT_MFA
     tick();
@@ -34,7 +36,7 @@ describe('principal MFA audit log', () => {
     clock.advance(PERIOD_MS);
     await postJson(server, `${MFA}/recovery-codes`, e.accessToken, { passcode: codeFor(e.secret, clock) }); // SUCCESS + GENERATION
     tick();
-    await postJson(server, `${MFA}/device`, e.accessToken, { password: e.password }, 'DELETE'); // MFA_DEACTIVATION
+    await postJson(server, `${MFA}/device`, stepUp, { password: e.password }, 'DELETE'); // MFA_DEACTIVATION
     tick();
   });
   after(() => server.close());

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';
-import { codeFor, enrol, MFA, PERIOD_MS, postJson, stepAlignedMs, wrongCodeFor } from './support.js';
+import { codeFor, enrol, MFA, PERIOD_MS, postJson, stepAlignedMs, stepUpToken, wrongCodeFor } from './support.js';
 
 describe('MFA device lifecycle', () => {
   let server: TestServer;
@@ -110,9 +110,10 @@ describe('MFA device lifecycle', () => {
     assert.equal((await postJson(server, `${MFA}/device`, accessToken, { deviceName: 'x' }, 'PATCH')).status, 404);
   });
 
-  it('removes the device with the password: 204, status back to off, recovery codes gone', async () => {
+  it('removes the device with the password and a step-up token: 204, status back to off, recovery codes gone', async () => {
     const e = await enrol(server, clock);
-    const res = await postJson(server, `${MFA}/device`, e.accessToken, { password: e.password }, 'DELETE');
+    // e.accessToken was minted before MFA was on; removal by password needs a token with a recent second factor.
+    const res = await postJson(server, `${MFA}/device`, await stepUpToken(server, clock, e), { password: e.password }, 'DELETE');
     assert.equal(res.status, 204);
     assert.deepEqual(await status(e.accessToken), { activated: false, turnedOn: false, username: e.username });
     assert.equal(await server.services.store.db.selectFrom('recovery_codes').select('id').where('user_id', '=', e.userId).executeTakeFirst(), undefined);
@@ -130,7 +131,7 @@ describe('MFA device lifecycle', () => {
 
   it('refuses removal with a wrong password or passcode (403), with neither or both (400), and without a device (404)', async () => {
     const e = await enrol(server, clock);
-    const wrongPassword = await postJson(server, `${MFA}/device`, e.accessToken, { password: 'not-the-password' }, 'DELETE');
+    const wrongPassword = await postJson(server, `${MFA}/device`, await stepUpToken(server, clock, e), { password: 'not-the-password' }, 'DELETE');
     assert.equal(wrongPassword.status, 403);
     assert.equal(expectCspError(wrongPassword.body, 403).errorCode, 'wrong_password');
     assert.equal((await postJson(server, `${MFA}/device`, e.accessToken, { passcode: wrongCodeFor(e.secret, clock) }, 'DELETE')).status, 403);
@@ -143,7 +144,8 @@ describe('MFA device lifecycle', () => {
 
   it('turns MFA off and on with the password (PATCH …/mfa), keeping the device activated', async () => {
     const e = await enrol(server, clock);
-    const off = await postJson(server, MFA, e.accessToken, { password: e.password, turnedOn: false }, 'PATCH');
+    // Turning MFA off needs a step-up token (see step-up.test.ts); turning it on, the password alone.
+    const off = await postJson(server, MFA, await stepUpToken(server, clock, e), { password: e.password, turnedOn: false }, 'PATCH');
     assert.equal(off.status, 200);
     assert.deepEqual(off.body, { turnedOn: false });
     assert.deepEqual(await status(e.accessToken), { activated: true, deviceName: 'phone', turnedOn: false, username: e.username });
@@ -158,7 +160,7 @@ describe('MFA device lifecycle', () => {
     const noPassword = await postJson(server, MFA, e.accessToken, { turnedOn: false }, 'PATCH');
     assert.equal(noPassword.status, 400);
     expectCspError(noPassword.body, 400);
-    const wrong = await postJson(server, MFA, e.accessToken, { password: 'wrong-password', turnedOn: false }, 'PATCH');
+    const wrong = await postJson(server, MFA, await stepUpToken(server, clock, e), { password: 'wrong-password', turnedOn: false }, 'PATCH');
     assert.equal(wrong.status, 403);
     assert.equal(expectCspError(wrong.body, 403).errorCode, 'wrong_password');
     assert.equal((await status(e.accessToken)).turnedOn, true);

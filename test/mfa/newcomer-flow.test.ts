@@ -55,8 +55,9 @@ describe('newcomer MFA flow', () => {
     assert.deepEqual(claimsOf(recovered.body.access_token).amr, ['recovery_code']);
     assert.equal((await exchangeRaw(server, apiToken, recoveryCodes[0])).body.errorCode, 'invalid_passcode');
 
-    // 7. Turn MFA off (no passcode needed), then on again.
-    assert.deepEqual((await postJson(server, MFA, token, { password, turnedOn: false }, 'PATCH')).body, { turnedOn: false });
+    // 7. Turn MFA off (with the token of step 5: its second factor is recent), then on again.
+    const stepUp = withCode.body.access_token as string;
+    assert.deepEqual((await postJson(server, MFA, stepUp, { password, turnedOn: false }, 'PATCH')).body, { turnedOn: false });
     assert.equal((await exchangeRaw(server, apiToken)).status, 200);
     assert.deepEqual((await postJson(server, MFA, token, { password, turnedOn: true }, 'PATCH')).body, { turnedOn: true });
     nextStep();

@@ -66,3 +66,14 @@ export function wrongCodeFor(secret: string, clock: TestClock): string {
     if (!valid.has(candidate)) return candidate;
   }
 }
+
+/**
+ * A step-up access token (RFC 9470): the API-token exchange with the current passcode, so the token
+ * carries `amr: ["otp"]` and a fresh `auth_time`. Moves the clock to the next step, as the code is spent.
+ */
+export async function stepUpToken(server: TestServer, clock: TestClock, e: Pick<Enrolled, 'apiToken' | 'secret'>): Promise<string> {
+  const res = await exchangeRaw(server, e.apiToken, codeFor(e.secret, clock));
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  clock.advance(PERIOD_MS);
+  return res.body.access_token as string;
+}

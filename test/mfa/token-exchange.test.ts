@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';
-import { claimsOf, codeFor, enrol, exchangeRaw, MFA, PERIOD_MS, postJson, stepAlignedMs, wrongCodeFor } from './support.js';
+import { claimsOf, codeFor, enrol, exchangeRaw, MFA, PERIOD_MS, postJson, stepAlignedMs, stepUpToken, wrongCodeFor } from './support.js';
 
 describe('API-token exchange with MFA', () => {
   let server: TestServer;
@@ -89,7 +89,9 @@ describe('API-token exchange with MFA', () => {
 
   it('needs a passcode again after MFA is turned back on, and none while it is off', async () => {
     const e = await enrol(server, clock);
-    await postJson(server, MFA, e.accessToken, { password: e.password, turnedOn: false }, 'PATCH');
+    // Turning MFA off needs a step-up token (a token minted with a passcode), not the one minted before MFA was on.
+    const off = await postJson(server, MFA, await stepUpToken(server, clock, e), { password: e.password, turnedOn: false }, 'PATCH');
+    assert.equal(off.status, 200);
     assert.equal((await exchangeRaw(server, e.apiToken)).status, 200);
     await postJson(server, MFA, e.accessToken, { password: e.password, turnedOn: true }, 'PATCH');
     assert.equal((await exchangeRaw(server, e.apiToken)).body.errorCode, 'mfa_required');
