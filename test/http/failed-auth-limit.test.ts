@@ -63,5 +63,8 @@ describe('failed authentications per client address', () => {
       assert.equal(await expectError(res, 429), 'auth_rate_limited');
     }
     assert.equal((await exchange('10.8.0.5', 'pmfa_at_wrong')).status, 400, 'another address is not limited');
+    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    const refused = /^principal_mfa_rate_limit_rejections_total\{policy="failed_auth"\} (\d+)$/m.exec(metrics);
+    assert.ok(Number(refused?.[1]) >= 4, 'every refusal is counted in the metrics');
   });
 });
