@@ -7,6 +7,7 @@ import { AccessLog } from './http/access-log.js';
 import { handleClientError, registerErrorHandling } from './http/error-handler.js';
 import { generateRequestId } from './http/request-id.js';
 import { toFastifyTrustProxy } from './http/trust-proxy.js';
+import { schemaController } from './http/validation.js';
 import { CspErrorResponseSchema } from './http/schemas.js';
 import { mfaRoutes, UserMfaStatusDto } from './mfa/routes.js';
 import { registerMetrics } from './metrics/plugin.js';
@@ -36,6 +37,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     logController: new AccessLog(),
     genReqId: generateRequestId,
     trustProxy: toFastifyTrustProxy(services.config.trustProxy),
+    schemaController,
     bodyLimit: HTTP_LIMITS.bodyLimitBytes,
     requestTimeout: HTTP_LIMITS.requestTimeoutMs,
     keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
