@@ -25,7 +25,7 @@ export interface AuditRow {
 /** The principal's events matching the request, in the index's terms (no column outside it but event_id). */
 function matching(db: Kysely<Database>, userId: string, request: AuditLogRequest, before?: AuditKey) {
   let query = db
-    .selectFrom('audit_events')
+    .selectFrom(eventSource(db, request.eventIds))
     .where('user_id', '=', userId)
     .where('event_date', '>=', request.startDate)
     // With a cursor the upper bound of the range scan is the cursor's date; the row value breaks ties.
@@ -33,8 +33,19 @@ function matching(db: Kysely<Database>, userId: string, request: AuditLogRequest
   if (before) query = query.where((eb) => eb(eb.refTuple('event_date', 'seq'), '<', eb.tuple(before.eventDate, before.seq)));
   if (request.actions?.length) query = query.where('action', 'in', request.actions as AuditAction[]);
   if (request.deviceNames?.length) query = query.where('device_name', 'in', request.deviceNames);
-  if (request.eventIds?.length) query = query.where('event_id', 'in', request.eventIds);
   return query;
+}
+
+/**
+ * The table, or for an eventIds filter (at most 20 unique ids) just those rows, read by id. In a subquery
+ * with a LIMIT, which neither SQLite nor PostgreSQL merges into the outer query: merged, SQLite prefers
+ * the keyset index (it also orders) and scans the principal's whole date range for 20 ids (0.8 s at 1 M).
+ */
+function eventSource(db: Kysely<Database>, eventIds: string[] | undefined): 'audit_events' {
+  if (!eventIds?.length) return 'audit_events';
+  const byId = db.selectFrom('audit_events').selectAll().where('event_id', 'in', eventIds).limit(eventIds.length).as('audit_events');
+  // Same name and columns as the table, so the rest of the query reads the same; only the type needs telling.
+  return byId as unknown as 'audit_events';
 }
 
 /** How many events match, counting no further than `cap`: an index-only scan of at most `cap` entries when unfiltered. */

@@ -1,4 +1,4 @@
-// POST /csp/gateway/iam/vmwid/api/principal/mfa/audit: the principal's MFA audit log, paged.
+// POST /csp/gateway/iam/vmwid/api/principal/mfa/audit: the principal's MFA audit log, paged; and its retention purge.
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { requireUser } from '../http/authenticate.js';
@@ -7,6 +7,7 @@ import type { Services } from '../services.js';
 import { createAuditExecutor } from './executor.js';
 import { PageCursors } from './keyset.js';
 import { type AuditLogRequest, queryAuditLog } from './query.js';
+import { type AuditRetention, scheduleAuditRetention } from './retention.js';
 
 // Dates are plain numbers here so that a float or negative value reaches the feature's own 400 message.
 const PrincipalMfaAuditLogRequest = Type.Object(
@@ -41,8 +42,23 @@ const PagedPostResponseMfaAuditLogDto = Type.Object(
 
 export function auditRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
-    const reader = { store: services.store, executor: createAuditExecutor(services.store), cursors: new PageCursors(), clock: services.clock };
-    app.addHook('onClose', () => reader.executor.close());
+    const executor = createAuditExecutor(services.store);
+    const reader = { store: services.store, executor, cursors: new PageCursors(), clock: services.clock };
+    let retention: AuditRetention | undefined;
+    app.addHook('onReady', async () => {
+      retention = scheduleAuditRetention({
+        db: services.store.db,
+        executor,
+        clock: services.clock,
+        retentionDays: services.config.auditRetentionDays,
+        onPurged: (deleted) => app.log.info({ deleted }, 'expired audit events purged'),
+        onError: (err) => app.log.error({ err }, 'audit purge failed; retrying in an hour'),
+      });
+    });
+    app.addHook('onClose', async () => {
+      await retention?.stop();
+      await executor.close();
+    });
 
     app.post(
       '/csp/gateway/iam/vmwid/api/principal/mfa/audit',
