@@ -6,6 +6,8 @@ import { ApiError } from './errors.js';
 import { AccessLog } from './http/access-log.js';
 import { handleClientError, registerErrorHandling } from './http/error-handler.js';
 import { generateRequestId } from './http/request-id.js';
+import { toFastifyTrustProxy } from './http/trust-proxy.js';
+import { schemaController } from './http/validation.js';
 import { CspErrorResponseSchema } from './http/schemas.js';
 import { mfaRoutes, UserMfaStatusDto } from './mfa/routes.js';
 import { registerMetrics } from './metrics/plugin.js';
@@ -34,7 +36,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     logController: new AccessLog(),
     genReqId: generateRequestId,
-    trustProxy: services.config.trustProxy,
+    trustProxy: toFastifyTrustProxy(services.config.trustProxy),
+    schemaController,
     bodyLimit: HTTP_LIMITS.bodyLimitBytes,
     requestTimeout: HTTP_LIMITS.requestTimeoutMs,
     keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
@@ -59,9 +62,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     done(new ApiError('service_unavailable', 'The server is shutting down; retry on another copy.'));
   });
 
-  registerErrorHandling(app, async (request) => {
-    await services.limits.failedAuth.consume(request.ip);
-  });
+  registerErrorHandling(app, { limiter: services.limits.failedAuth, onRefused: () => services.metrics.rateLimitRejections.inc({ policy: 'failed_auth' }) });
 
   for (const schema of [CspErrorResponseSchema, UserMfaStatusDto, AccessTokenDto, PublicKeyDto]) app.addSchema(schema);
   // Before every route plugin: the document generator only sees routes registered after it.

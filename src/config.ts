@@ -1,4 +1,5 @@
 // The only reader of command-line flags and environment variables. Validated once, frozen.
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATABASE_URL } from './storage/database.js';
 import { parseTrustedIssuers, type TrustedIssuer } from './tokens/trusted-issuer-config.js';
@@ -15,8 +16,11 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   readonly failedAuthPerMinute: number;
   readonly logLevel: string;
-  /** Trust X-Forwarded-For (only behind a proxy you control). */
-  readonly trustProxy: boolean;
+  /**
+   * Which peers may set X-Forwarded-For: false (none), a list of proxy addresses/CIDRs, a hop count
+   * (only when the proxies are the server's only way in), or true (every hop: unsafe, see docs).
+   */
+  readonly trustProxy: TrustProxy;
   /** Tokens longer than this many bytes are refused before any parsing. */
   readonly maxTokenBytes: number;
   readonly accessTokenTtlSeconds: number;
@@ -28,7 +32,13 @@ export interface Config {
   readonly trustedIssuers: readonly TrustedIssuer[];
   /** RFC 9470 step-up: how old (seconds) a token's second factor may be for MFA off, device removal, new recovery codes. */
   readonly stepUpMaxAgeSeconds: number;
+  /** Successful or not, exchanges of one API token allowed per 60-second window. */
+  readonly apiTokenExchangesPerMinute: number;
+  /** Audit events older than this many days are purged; 0 keeps them forever. */
+  readonly auditRetentionDays: number;
 }
+
+export type TrustProxy = boolean | number | readonly string[];
 
 export const DEFAULT_ISSUER = 'https://principal-mfa.local/csp/gateway/am/api';
 
@@ -51,6 +61,8 @@ export const DEFAULTS: Config = Object.freeze({
   workers: 1,
   trustedIssuers: [],
   stepUpMaxAgeSeconds: 900,
+  apiTokenExchangesPerMinute: 60,
+  auditRetentionDays: 400,
 });
 
 /** Flag name, environment variable, and how to read it. */
@@ -63,7 +75,7 @@ const OPTIONS = {
   rateLimitPerMinute: { flag: 'rate-limit-per-minute', env: 'PRINCIPAL_MFA_RATE_LIMIT_PER_MINUTE', kind: 'positive' },
   failedAuthPerMinute: { flag: 'failed-auth-per-minute', env: 'PRINCIPAL_MFA_FAILED_AUTH_PER_MINUTE', kind: 'positive' },
   logLevel: { flag: 'log-level', env: 'PRINCIPAL_MFA_LOG_LEVEL', kind: 'logLevel' },
-  trustProxy: { flag: 'trust-proxy', env: 'PRINCIPAL_MFA_TRUST_PROXY', kind: 'boolean' },
+  trustProxy: { flag: 'trust-proxy', env: 'PRINCIPAL_MFA_TRUST_PROXY', kind: 'trustProxy' },
   maxTokenBytes: { flag: 'max-token-bytes', env: 'PRINCIPAL_MFA_MAX_TOKEN_BYTES', kind: 'positive' },
   accessTokenTtlSeconds: { flag: 'access-token-ttl', env: 'PRINCIPAL_MFA_ACCESS_TOKEN_TTL', kind: 'positive' },
   masterKeyFile: { flag: 'master-key-file', env: 'PRINCIPAL_MFA_MASTER_KEY_FILE', kind: 'string' },
@@ -72,6 +84,8 @@ const OPTIONS = {
   redisUrl: { flag: 'redis', env: 'REDIS_URL', kind: 'string' },
   workers: { flag: 'workers', env: 'PRINCIPAL_MFA_WORKERS', kind: 'positive' },
   stepUpMaxAgeSeconds: { flag: 'step-up-max-age', env: 'PRINCIPAL_MFA_STEP_UP_MAX_AGE', kind: 'positive' },
+  apiTokenExchangesPerMinute: { flag: 'api-token-exchanges-per-minute', env: 'PRINCIPAL_MFA_API_TOKEN_EXCHANGES_PER_MINUTE', kind: 'positive' },
+  auditRetentionDays: { flag: 'audit-retention-days', env: 'PRINCIPAL_MFA_AUDIT_RETENTION_DAYS', kind: 'count' },
 } as const;
 
 type OptionKey = keyof typeof OPTIONS;
@@ -86,7 +100,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {})
   parseOptions['trusted-issuer'] = { type: 'string', multiple: true };
   let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ args: [...argv], options: parseOptions, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: withBareTrustProxy(argv), options: parseOptions, strict: true, allowPositionals: false }));
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
@@ -119,10 +133,11 @@ function readValue(label: string, kind: string, raw: string | boolean): unknown 
   const text = String(raw);
   switch (kind) {
     case 'port':
-    case 'positive': {
+    case 'positive':
+    case 'count': {
       const n = Number(text);
       const max = kind === 'port' ? 65535 : Number.MAX_SAFE_INTEGER;
-      const min = kind === 'port' ? 0 : 1;
+      const min = kind === 'positive' ? 1 : 0;
       if (!/^\d+$/.test(text) || n < min || n > max) throw new ConfigError(`${label} must be an integer from ${min} to ${max}, got "${text.slice(0, 40)}"`);
       return n;
     }
@@ -134,12 +149,51 @@ function readValue(label: string, kind: string, raw: string | boolean): unknown 
       }
       return url.toString().replace(/\/$/, '');
     }
+    case 'trustProxy':
+      return readTrustProxy(label, text);
     case 'logLevel':
       if (!LOG_LEVELS.includes(text)) throw new ConfigError(`${label} must be one of ${LOG_LEVELS.join(', ')}`);
       return text;
     default:
       return text;
   }
+}
+
+/**
+ * `--trust-proxy` once was a bare switch; it now takes a value. A bare one (last, or followed by another
+ * flag) still means `true`, so that old command lines keep starting (documented as unsafe).
+ */
+function withBareTrustProxy(argv: readonly string[]): string[] {
+  return argv.map((arg, i) => (arg === '--trust-proxy' && (i === argv.length - 1 || argv[i + 1]!.startsWith('--')) ? '--trust-proxy=true' : arg));
+}
+
+/** Named ranges that proxy-addr (Fastify's X-Forwarded-For reader) understands. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `false`/`0`, a hop count, `true` (every hop), or a comma-separated list of addresses, CIDRs or range names. */
+function readTrustProxy(label: string, text: string): TrustProxy {
+  const word = text.trim().toLowerCase();
+  if (word === 'false' || word === '0') return false;
+  if (word === 'true') return true;
+  if (/^\d+$/.test(word)) {
+    const hops = Number(word);
+    if (hops <= 100) return hops;
+  } else {
+    const entries = splitList(text);
+    if (entries.length > 0 && entries.every(isProxyAddress)) return Object.freeze(entries);
+  }
+  throw new ConfigError(
+    `${label} must be the proxies' addresses or CIDRs (comma-separated), a hop count from 1 to 100, or true or false, got "${text.slice(0, 80)}"`,
+  );
+}
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 function splitList(value: string | undefined): string[] {

@@ -28,6 +28,7 @@ export const ERRORS = {
   service_unavailable: spec(503, MODULE.gateway, 9, 'The service is temporarily unavailable.'),
   header_too_large: spec(431, MODULE.gateway, 10, 'The request headers are too large.'),
   request_timeout: spec(408, MODULE.gateway, 11, 'The request took too long to arrive.'),
+  exchange_rate_limited: spec(429, MODULE.gateway, 12, 'Too many exchanges of this API token; retry later.'),
 
   // csp-auth-token checks
   unauthenticated: spec(401, MODULE.tokens, 1, 'Authentication is required: send a valid access token in the csp-auth-token header.'),

@@ -2,7 +2,9 @@
 import type { Clock } from '../clock.js';
 import { ApiError } from '../errors.js';
 import type { Store } from '../storage/database.js';
-import { AUDIT_ACTIONS, type AuditAction } from './record.js';
+import type { AuditExecutor } from './executor.js';
+import { type AuditKey, type AuditRow, countQuery, keyAtQuery, type PageCursors, pageQuery } from './keyset.js';
+import { AUDIT_ACTIONS } from './record.js';
 
 export interface AuditLogRequest {
   startDate: number;
@@ -30,7 +32,12 @@ export interface PagedAuditLog {
   totalResults: number;
 }
 
-export const AUDIT_PAGING = { defaultLimit: 20, maxLimit: 200, maxFilterValues: 20 } as const;
+/**
+ * `maxResults` is the result window: totalResults counts no further than this, and pageStart may not go
+ * beyond it (CSP: "page and size beyond the maximum records per fetch" is a 400). Older events are read
+ * by moving endDate back (to the eventDate of the last result seen), which is itself a seek.
+ */
+export const AUDIT_PAGING = { defaultLimit: 20, maxLimit: 200, maxFilterValues: 20, maxResults: 10_000 } as const;
 /** The largest instant a JavaScript Date can hold; anything beyond is not an epoch-ms date. */
 const MAX_EPOCH_MS = 8.64e15;
 const ACTIONS: ReadonlySet<string> = new Set(AUDIT_ACTIONS);
@@ -47,8 +54,11 @@ function checkFilter(name: string, values: string[] | undefined): void {
   if (values && values.length > AUDIT_PAGING.maxFilterValues) refuse(`${name} may hold at most ${AUDIT_PAGING.maxFilterValues} values.`);
 }
 
-/** The rules of CSP's reference page, checked before any query. Returns the effective paging. */
-export function validateAuditRequest(request: AuditLogRequest, nowMs: number): { pageStart: number; pageLimit: number } {
+/**
+ * The rules of CSP's reference page, checked before any query. Returns the effective paging: the 1-based
+ * position of the first result (pageStart 0, CSP's own example, means the first result, as 1 does).
+ */
+export function validateAuditRequest(request: AuditLogRequest, nowMs: number): { startIndex: number; pageLimit: number } {
   checkDate('startDate', request.startDate);
   checkDate('endDate', request.endDate);
   if (request.endDate <= request.startDate) refuse('endDate must be after startDate.');
@@ -59,46 +69,59 @@ export function validateAuditRequest(request: AuditLogRequest, nowMs: number): {
   checkFilter('deviceNames', request.deviceNames);
   const pageStart = request.pageStart ?? 1;
   const pageLimit = request.pageLimit ?? AUDIT_PAGING.defaultLimit;
-  if (!Number.isSafeInteger(pageStart) || pageStart < 1 || pageStart > 2 ** 31 - 1) refuse('pageStart must be an integer from 1.');
+  if (!Number.isSafeInteger(pageStart) || pageStart < 0 || pageStart > AUDIT_PAGING.maxResults) {
+    refuse(`pageStart must be an integer from 0 to ${AUDIT_PAGING.maxResults} (0 and 1 both mean the first result); to read further back, set endDate to the eventDate of the last result.`);
+  }
   if (!Number.isSafeInteger(pageLimit) || pageLimit < 1 || pageLimit > AUDIT_PAGING.maxLimit) refuse(`pageLimit must be an integer from 1 to ${AUDIT_PAGING.maxLimit}.`);
-  return { pageStart, pageLimit };
+  return { startIndex: Math.max(1, pageStart), pageLimit };
+}
+
+export interface AuditLogReader {
+  store: Store;
+  executor: AuditExecutor;
+  cursors: PageCursors;
+  clock: Clock;
 }
 
 /**
- * The principal's events in [startDate, endDate], newest first. pageStart is the 1-based index of
- * the first result (echoed as startIndex, as in SCIM-style paged responses), pageLimit the page size.
+ * The principal's events in [startDate, endDate], newest first (then newest recorded first). startIndex
+ * is the 1-based position of results[0]; totalResults counts at most AUDIT_PAGING.maxResults. Every
+ * statement is an index range scan: a capped count, then a seek from where the previous page ended
+ * (or, the first time a position is asked for, from the key found at that position).
  */
-export async function queryAuditLog(store: Store, clock: Clock, user: { id: string }, request: AuditLogRequest): Promise<PagedAuditLog> {
-  const { pageStart, pageLimit } = validateAuditRequest(request, clock.now());
-  let base = store.db
-    .selectFrom('audit_events')
-    .where('user_id', '=', user.id)
-    .where('event_date', '>=', request.startDate)
-    .where('event_date', '<=', request.endDate);
-  if (request.actions?.length) base = base.where('action', 'in', request.actions as AuditAction[]);
-  if (request.deviceNames?.length) base = base.where('device_name', 'in', request.deviceNames);
-  if (request.eventIds?.length) base = base.where('event_id', 'in', request.eventIds);
-  const [count, rows] = await Promise.all([
-    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-    base
-      .select(['event_id', 'username', 'action', 'device_name', 'modified_by', 'event_date'])
-      .orderBy('event_date', 'desc')
-      .orderBy('seq', 'desc')
-      .limit(pageLimit)
-      .offset(pageStart - 1)
-      .execute(),
-  ]);
+export async function queryAuditLog(reader: AuditLogReader, user: { id: string }, request: AuditLogRequest): Promise<PagedAuditLog> {
+  const { startIndex, pageLimit } = validateAuditRequest(request, reader.clock.now());
+  const { db } = reader.store;
+  const [count] = await reader.executor.rows(countQuery(db, user.id, request, AUDIT_PAGING.maxResults));
+  const totalResults = Number(count?.total ?? 0);
+  const page = { itemsPerPage: pageLimit, startIndex, totalResults, results: [] as MfaAuditLogDto[] };
+  if (startIndex > totalResults) return page;
+
+  let before: AuditKey | undefined;
+  if (startIndex > 1) {
+    before = reader.cursors.get(user.id, request, startIndex);
+    if (!before) {
+      const [key] = await reader.executor.rows(keyAtQuery(db, user.id, request, startIndex - 1));
+      if (!key) return page;
+      before = { eventDate: Number(key.event_date), seq: Number(key.seq) };
+    }
+  }
+  // The window ends at maxResults: a page that would reach past it is cut there.
+  const limit = Math.min(pageLimit, AUDIT_PAGING.maxResults - startIndex + 1);
+  const rows = await reader.executor.rows(pageQuery(db, user.id, request, before, limit));
+  const last = rows.at(-1);
+  if (last && rows.length === limit) reader.cursors.set(user.id, request, startIndex + limit, { eventDate: Number(last.event_date), seq: Number(last.seq) });
+  page.results = rows.map(toDto);
+  return page;
+}
+
+function toDto(r: AuditRow): MfaAuditLogDto {
   return {
-    itemsPerPage: pageLimit,
-    startIndex: pageStart,
-    totalResults: Number(count.total),
-    results: rows.map((r) => ({
-      action: r.action,
-      details: r.device_name === null ? {} : { deviceName: r.device_name },
-      eventDate: Number(r.event_date),
-      eventId: r.event_id,
-      modifiedBy: r.modified_by,
-      username: r.username,
-    })),
+    action: r.action,
+    details: r.device_name === null ? {} : { deviceName: r.device_name },
+    eventDate: Number(r.event_date),
+    eventId: r.event_id,
+    modifiedBy: r.modified_by,
+    username: r.username,
   };
 }

@@ -1,10 +1,13 @@
-// POST /csp/gateway/iam/vmwid/api/principal/mfa/audit: the principal's MFA audit log, paged.
+// POST /csp/gateway/iam/vmwid/api/principal/mfa/audit: the principal's MFA audit log, paged; and its retention purge.
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { requireUser } from '../http/authenticate.js';
 import { AUTHENTICATED_ERRORS, withErrors } from '../http/schemas.js';
 import type { Services } from '../services.js';
+import { createAuditExecutor } from './executor.js';
+import { PageCursors } from './keyset.js';
 import { type AuditLogRequest, queryAuditLog } from './query.js';
+import { type AuditRetention, scheduleAuditRetention } from './retention.js';
 
 // Dates are plain numbers here so that a float or negative value reaches the feature's own 400 message.
 const PrincipalMfaAuditLogRequest = Type.Object(
@@ -14,7 +17,7 @@ const PrincipalMfaAuditLogRequest = Type.Object(
     actions: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
     deviceNames: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 100 })),
     eventIds: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
-    pageStart: Type.Optional(Type.Number({ description: '1-based index of the first result (default 1)' })),
+    pageStart: Type.Optional(Type.Number({ description: '1-based position of the first result, 0 to 10000; 0 and 1 (the default) both mean the first result' })),
     pageLimit: Type.Optional(Type.Number({ description: 'Results per page, 1 to 200 (default 20)' })),
   },
   { title: 'PrincipalMfaAuditLogRequest' },
@@ -39,6 +42,24 @@ const PagedPostResponseMfaAuditLogDto = Type.Object(
 
 export function auditRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
+    const executor = createAuditExecutor(services.store);
+    const reader = { store: services.store, executor, cursors: new PageCursors(), clock: services.clock };
+    let retention: AuditRetention | undefined;
+    app.addHook('onReady', async () => {
+      retention = scheduleAuditRetention({
+        db: services.store.db,
+        executor,
+        clock: services.clock,
+        retentionDays: services.config.auditRetentionDays,
+        onPurged: (deleted) => app.log.info({ deleted }, 'expired audit events purged'),
+        onError: (err) => app.log.error({ err }, 'audit purge failed; retrying in an hour'),
+      });
+    });
+    app.addHook('onClose', async () => {
+      await retention?.stop();
+      await executor.close();
+    });
+
     app.post(
       '/csp/gateway/iam/vmwid/api/principal/mfa/audit',
       {
@@ -49,10 +70,10 @@ export function auditRoutes(services: Services): FastifyPluginAsync {
           tags: ['Principal MFA'],
           security: [{ cspAuthToken: [] }],
           body: PrincipalMfaAuditLogRequest,
-          response: withErrors({ 200: PagedPostResponseMfaAuditLogDto }, [...AUTHENTICATED_ERRORS, 409]),
+          response: withErrors({ 200: PagedPostResponseMfaAuditLogDto }, [...AUTHENTICATED_ERRORS, 409, 503]),
         },
       },
-      async (request) => queryAuditLog(services.store, services.clock, request.user!, request.body as AuditLogRequest),
+      async (request) => queryAuditLog(reader, request.user!, request.body as AuditLogRequest),
     );
   };
 }

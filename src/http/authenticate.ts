@@ -10,22 +10,12 @@ import './request-context.js';
 
 export const AUTH_HEADER = 'csp-auth-token';
 
-/** Refuse an address that has failed authentication too often, before any costly check. */
-export async function refuseBlockedAddress(services: Services, request: FastifyRequest): Promise<void> {
-  const decision = await services.limits.failedAuth.peek(request.ip);
-  if (!decision.allowed) throw new ApiError('auth_rate_limited', undefined, { headers: rateLimitHeaders(decision), retryAfterSeconds: decision.resetSeconds });
-}
-
 export function requireUser(services: Services): preHandlerAsyncHookHandler {
   return async function authenticateUser(request: FastifyRequest, reply: FastifyReply) {
     const header = request.headers[AUTH_HEADER];
     // Node joins repeated headers with ", ", which no JWT contains: two tokens fail verification.
     const token = typeof header === 'string' ? header : undefined;
-    let claims = services.verifier.verifyCached(token);
-    if (!claims) {
-      await refuseBlockedAddress(services, request);
-      claims = await services.verifier.verify(token);
-    }
+    const claims = services.verifier.verifyCached(token) ?? (await services.verifier.verify(token));
     // Our own tokens (the hot path) compare one string; an outside issuer's subjects get its name as a
     // prefix so that they can never share a limit with ours or another issuer's.
     const own = claims.iss === services.config.issuer;

@@ -1,7 +1,8 @@
 // The limits the service enforces: MFA API requests per principal, failed authentications per address,
-// passcode attempts per principal. In memory by default; Redis (limits/redis.ts) when copies share them.
+// passcode attempts per principal, exchanges per API token. In memory by default; Redis (limits/redis.ts) when copies share them.
 import type { Config } from '../config.js';
 import { ApiError } from '../errors.js';
+import { hashSecret } from '../tokens/secrets.js';
 import { memoryRateLimiter, rateLimitHeaders, type RateLimiter } from './rate-limiter.js';
 
 export interface Limits {
@@ -9,6 +10,8 @@ export interface Limits {
   requests: RateLimiter;
   /** Failed authentications (bad access tokens, API tokens, client secrets) per client address. */
   failedAuth: RateLimiter;
+  /** Exchanges of one live API token (see guardApiTokenExchange), keyed by the token's hash. */
+  apiTokenExchanges: RateLimiter;
   /**
    * Call before checking a passcode or recovery code of a principal (any endpoint, token exchange
    * included). Counts one attempt; throws ApiError 429 (`rate_limited`) over the limit and 503
@@ -40,17 +43,32 @@ export async function guardPasscodes(limiter: RateLimiter, principalKey: string)
   }
 }
 
-export function createMemoryLimits(config: Pick<Config, 'rateLimitPerMinute' | 'failedAuthPerMinute'>): Limits {
+export type LimitsConfig = Pick<Config, 'rateLimitPerMinute' | 'failedAuthPerMinute' | 'apiTokenExchangesPerMinute'>;
+
+export const API_TOKEN_EXCHANGE_POLICY = 'api-token-exchange';
+
+/**
+ * Call once a presented API token is known to be live, before the passcode is checked. Every exchange
+ * counts, successful or not: what is bounded is what one token can produce (access tokens, and an
+ * audit row per exchange). The key is the token's hash, so no token ever reaches the limit store.
+ */
+export async function guardApiTokenExchange(limits: Limits, apiToken: string): Promise<void> {
+  const decision = await limits.apiTokenExchanges.consume(hashSecret(apiToken));
+  if (!decision.allowed) throw new ApiError('exchange_rate_limited', undefined, { headers: rateLimitHeaders(decision), retryAfterSeconds: decision.resetSeconds });
+}
+
+export function createMemoryLimits(config: LimitsConfig): Limits {
   const passcodes = memoryRateLimiter('mfa-passcode', config.rateLimitPerMinute);
   return {
     requests: memoryRateLimiter('mfa', config.rateLimitPerMinute),
     failedAuth: memoryRateLimiter('failed-auth', config.failedAuthPerMinute),
+    apiTokenExchanges: memoryRateLimiter(API_TOKEN_EXCHANGE_POLICY, config.apiTokenExchangesPerMinute),
     passcodeGuard: (principalKey) => guardPasscodes(passcodes, principalKey),
   };
 }
 
 /** Redis when the config names one, memory otherwise. */
-export async function createLimits(config: Pick<Config, 'redisUrl' | 'rateLimitPerMinute' | 'failedAuthPerMinute'>): Promise<Limits> {
+export async function createLimits(config: LimitsConfig & Pick<Config, 'redisUrl'>): Promise<Limits> {
   if (!config.redisUrl) return createMemoryLimits(config);
   const { createRedisLimits } = await import('./redis.js');
   return createRedisLimits(config);

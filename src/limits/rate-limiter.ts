@@ -19,11 +19,9 @@ export interface RateLimiter {
   readonly windowSeconds: number;
   /** Count one event for the key and say whether it stays within the limit. */
   consume(key: string): Promise<RateLimitDecision>;
-  /** Say whether the key is already over the limit, without counting anything. */
-  peek(key: string): Promise<RateLimitDecision>;
 }
 
-type FlexibleLimiter = Pick<RateLimiterMemory, 'consume' | 'get' | 'points' | 'duration'>;
+type FlexibleLimiter = Pick<RateLimiterMemory, 'consume' | 'points' | 'duration'>;
 
 /** Adapts any rate-limiter-flexible limiter (memory, Redis, …) to our interface. */
 export class FlexibleRateLimiter implements RateLimiter {
@@ -45,12 +43,6 @@ export class FlexibleRateLimiter implements RateLimiter {
       if (rejection instanceof RateLimiterRes) return this.decision(rejection, false);
       throw rejection;
     }
-  }
-
-  async peek(key: string): Promise<RateLimitDecision> {
-    const res = await this.inner.get(key);
-    if (!res) return { allowed: true, limit: this.limit, remaining: this.limit, resetSeconds: this.windowSeconds, windowSeconds: this.windowSeconds, policy: this.policy };
-    return this.decision(res, res.consumedPoints < this.limit);
   }
 
   private decision(res: RateLimiterRes, allowed: boolean): RateLimitDecision {
@@ -92,13 +84,6 @@ export class MemoryRateLimiter implements RateLimiter {
     if (!window || window.resetAt <= now) this.windows.set(key, (window = { count: 0, resetAt: now + this.windowMs }));
     window.count++;
     return this.decision(window.count, window.resetAt - now, window.count <= this.limit);
-  }
-
-  async peek(key: string): Promise<RateLimitDecision> {
-    const now = this.now();
-    const window = this.windows.get(key);
-    if (!window || window.resetAt <= now) return this.decision(0, this.windowMs, true);
-    return this.decision(window.count, window.resetAt - now, window.count < this.limit);
   }
 
   private sweep(now: number): void {

@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
-import { guardPasscodes, type Limits } from './limits.js';
+import { API_TOKEN_EXCHANGE_POLICY, guardPasscodes, type Limits, type LimitsConfig } from './limits.js';
 import { FlexibleRateLimiter } from './rate-limiter.js';
 
 /** Bounds so that a slow or absent Redis costs a request milliseconds, not seconds. */
@@ -21,7 +21,7 @@ export interface RedisLimitsOptions {
 }
 
 export function createRedisLimits(
-  config: Pick<Config, 'redisUrl' | 'rateLimitPerMinute' | 'failedAuthPerMinute'>,
+  config: LimitsConfig & Pick<Config, 'redisUrl'>,
   options: RedisLimitsOptions = {},
 ): Limits {
   if (!config.redisUrl) throw new Error('createRedisLimits needs a redis URL');
@@ -57,6 +57,7 @@ export function createRedisLimits(
   return {
     requests: shared('mfa', config.rateLimitPerMinute, true),
     failedAuth: shared('failed-auth', config.failedAuthPerMinute, true),
+    apiTokenExchanges: shared(API_TOKEN_EXCHANGE_POLICY, config.apiTokenExchangesPerMinute, true),
     passcodeGuard: (principalKey) => guardPasscodes(passcodes, principalKey),
     async ready() {
       if (client.status !== 'ready') return false;

@@ -18,7 +18,7 @@ export interface Metrics {
   readonly lockouts: Counter;
   /** A correct TOTP code refused because its time step was already used (or is older than the last one). */
   readonly replaysRefused: Counter;
-  /** 429s from the rate limits, by policy ("requests" per principal, "failed_auth" per address). */
+  /** 429s from the rate limits, by policy ("requests" per principal, "failed_auth" per address, "api_token_exchanges" per API token). */
   readonly rateLimitRejections: Counter<'policy'>;
   /** Prometheus text: this registry plus the process-wide default metrics. */
   render(): Promise<string>;
@@ -54,6 +54,6 @@ export function createMetrics(): Metrics {
   };
   // Zero-valued series exist from the start, so dashboards and rate() see them before the first event.
   for (const counter of [metrics.mfaActivations, metrics.passcodeFailures, metrics.lockouts, metrics.replaysRefused]) counter.inc(0);
-  for (const policy of ['requests', 'failed_auth']) metrics.rateLimitRejections.inc({ policy }, 0);
+  for (const policy of ['requests', 'failed_auth', 'api_token_exchanges']) metrics.rateLimitRejections.inc({ policy }, 0);
   return metrics;
 }

@@ -13,7 +13,8 @@ const TOKEN_GRANTS: Record<string, string> = {
 const ACTIVATE_ROUTE = '/csp/gateway/iam/vmwid/api/principal/mfa/device/activate';
 
 const PASSCODE_REFUSALS: ReadonlySet<ErrorCode> = new Set(['wrong_passcode', 'invalid_passcode']);
-const RATE_LIMIT_POLICIES: Partial<Record<ErrorCode, string>> = { rate_limited: 'requests', auth_rate_limited: 'failed_auth' };
+// auth_rate_limited ("failed_auth") is counted by the error handler, which turns a failure into it.
+const RATE_LIMIT_POLICIES: Partial<Record<ErrorCode, string>> = { rate_limited: 'requests', exchange_rate_limited: 'api_token_exchanges' };
 
 /**
  * Registers on the root instance (not as an encapsulated plugin) so its hooks see every route.

@@ -4,6 +4,7 @@ import * as m001 from './migrations/001-principals-and-tokens.js';
 import * as m002 from './migrations/002-mfa-and-audit.js';
 import * as m003 from './migrations/003-outside-principal-subjects.js';
 import * as m004 from './migrations/004-lockout-escalation.js';
+import * as m005 from './migrations/005-audit-keyset.js';
 import * as m006 from './migrations/006-signing-keys-generation.js';
 
 /** Static list, so the build needs no file-system scan and migrations ship inside dist/. */
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-mfa-and-audit': m002,
   '003-outside-principal-subjects': m003,
   '004-lockout-escalation': m004,
+  '005-audit-keyset': m005,
   '006-signing-keys-generation': m006,
 };
 

@@ -1,6 +1,7 @@
 // Token grants: an API token (plus MFA passcode when turned on) or client credentials → access token.
 import type { Services } from '../services.js';
 import { ApiError } from '../errors.js';
+import { guardApiTokenExchange } from '../limits/limits.js';
 import { findServiceAccount } from '../principals/service-accounts.js';
 import { findUserById, userSubject } from '../principals/users.js';
 import { USER_PERMS } from './access-tokens.js';
@@ -35,6 +36,7 @@ export async function exchangeApiToken(services: Services, apiToken: string, pas
   const user = userId === undefined ? undefined : await findUserById(services.store, userId);
   if (!user) throw new ApiError('invalid_grant');
   if (!user.enabled) throw new ApiError('user_disabled');
+  await guardApiTokenExchange(services.limits, apiToken);
   const proof = await services.signInGate.check(user, passcode, clientAddress);
   const accessToken = await services.issuer.mint({
     sub: userSubject(user),

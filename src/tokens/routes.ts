@@ -3,7 +3,6 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { exportSPKI } from 'jose';
 import { Type } from 'typebox';
 import { ApiError } from '../errors.js';
-import { refuseBlockedAddress } from '../http/authenticate.js';
 import { FORM_CONTENT_TYPE, type FormBody, parseFormBody } from '../http/form-body.js';
 import { withErrors } from '../http/schemas.js';
 import type { Services } from '../services.js';
@@ -83,7 +82,6 @@ export function tokenRoutes(services: Services): FastifyPluginAsync {
         },
       },
       async (request) => {
-        await refuseBlockedAddress(services, request);
         const body = formBody(request);
         const query = request.query as { refresh_token?: string };
         const apiToken = optionalField(body, 'api_token') ?? optionalField(body, 'refresh_token') ?? query.refresh_token;
@@ -103,7 +101,6 @@ export function tokenRoutes(services: Services): FastifyPluginAsync {
         },
       },
       async (request) => {
-        await refuseBlockedAddress(services, request);
         const body = formBody(request);
         // RFC 6749 §5.2: a missing parameter is invalid_request; a grant we do not offer is unsupported_grant_type.
         if (optionalField(body, 'grant_type') === undefined) throw new ApiError('invalid_request', 'Send grant_type=client_credentials.');

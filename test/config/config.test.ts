@@ -68,7 +68,7 @@ describe('configuration', () => {
   });
 
   it('reads booleans from the environment as true/false/1/0 and nothing else', () => {
-    assert.equal(loadConfig([], { PRINCIPAL_MFA_TRUST_PROXY: '1' }).trustProxy, true);
+    assert.equal(loadConfig([], { PRINCIPAL_MFA_TRUST_PROXY: '1' }).trustProxy, 1, 'a number is a hop count (test/http/trust-proxy.test.ts)');
     assert.equal(loadConfig([], { PRINCIPAL_MFA_TRUST_PROXY: 'false' }).trustProxy, false);
     assert.equal(loadConfig([], { PRINCIPAL_MFA_TRUST_PROXY: '0' }).trustProxy, false);
     assert.equal(loadConfig(['--trust-proxy'], { PRINCIPAL_MFA_TRUST_PROXY: 'false' }).trustProxy, true);

@@ -88,8 +88,7 @@ describe('wrong passwords per address', () => {
     assert.equal((await postJson(server, MFA, a.accessToken, { password: 'wrong', turnedOn: true }, 'PATCH')).status, 403);
     assert.equal((await postJson(server, MFA, b.accessToken, { password: 'wrong', turnedOn: true }, 'PATCH')).status, 403);
     assert.equal((await postJson(server, MFA, b.accessToken, { password: 'wrong', turnedOn: true }, 'PATCH')).status, 403);
-    const decision = await server.services.limits.failedAuth.peek('127.0.0.1');
-    assert.equal(decision.allowed, false, 'three failures from 127.0.0.1 fill the limit of three');
+    // The three wrong passwords filled the limit of three: the next failure from 127.0.0.1 is refused.
     const next = await exchangeRaw(server, 'pmfa_at_not-a-real-token');
     assert.equal(next.status, 429, JSON.stringify(next.body));
     assert.equal(next.body.errorCode, 'auth_rate_limited');

@@ -89,7 +89,7 @@ describe('Redis limits through a Redis outage', () => {
   });
 
   test('a passcode limit reached on one copy is reached on every copy sharing the Redis', async () => {
-    const config = { redisUrl: redis.url, rateLimitPerMinute: 3, failedAuthPerMinute: 60 };
+    const config = { redisUrl: redis.url, rateLimitPerMinute: 3, failedAuthPerMinute: 60, apiTokenExchangesPerMinute: 60 };
     const a = createRedisLimits(config, { keyPrefix: 'shared-passcodes' });
     const b = createRedisLimits(config, { keyPrefix: 'shared-passcodes' });
     try {
