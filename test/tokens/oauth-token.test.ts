@@ -124,6 +124,19 @@ describe('the OAuth token endpoint', () => {
     }
   });
 
+  it('issue 9.5: counts its grants in /metrics by grant_type, and anything else as other', async () => {
+    const count = async (grant: string, outcome: string) => {
+      const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('principal_mfa_token_exchanges_total{') && l.includes(`grant="${grant}"`) && l.includes(`outcome="${outcome}"`));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const [successes, others] = [await count('refresh_token', 'success'), await count('other', 'unsupported_grant_type')];
+    const { apiToken } = await server.createUser();
+    expectAccessTokenAnswer(await sendAs(server, goOauth2Params(`grant_type=refresh_token&refresh_token=${apiToken}`)));
+    expectCspErrorAnswer(await sendAs(server, goOauth2Params('grant_type=password')), 400);
+    assert.deepEqual([await count('refresh_token', 'success'), await count('other', 'unsupported_grant_type')], [successes + 1, others + 1]);
+  });
+
   it('issue 9.5: takes form bodies only (RFC 6749 §3.2), and answers 405 with Allow for GET', async () => {
     const { clientId, clientSecret } = await server.createClient();
     const json: ClientShape = { ...goOauth2Header(basic(clientId, clientSecret), '{"grant_type":"client_credentials"}'), headers: [['Content-Type', 'application/json'], ['Authorization', basic(clientId, clientSecret)], lengthOf('{"grant_type":"client_credentials"}')] };
