@@ -3,7 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { exportSPKI } from 'jose';
 import { Type } from 'typebox';
 import { refuseBlockedAddress } from '../http/authenticate.js';
-import { FORM_CONTENT_TYPE, type FormBody } from '../http/form-body.js';
+import { FORM_CONTENT_TYPE, type FormBody, optionalField } from '../http/form-body.js';
 import { withErrors } from '../http/schemas.js';
 import type { Services } from '../services.js';
 import { registerDiscovery } from './discovery.js';
@@ -93,7 +93,7 @@ export function tokenRoutes(services: Services): FastifyPluginAsync {
           await refuseBlockedAddress(services, request);
           const body = bodyOf(request);
           const apiToken = pickApiToken(body, request.query as { api_token?: string; refresh_token?: string });
-          return exchangeApiToken(services, apiToken, body.passcode || undefined, request.ip);
+          return exchangeApiToken(services, apiToken, optionalField(body, 'passcode'), request.ip);
         },
       );
     });
