@@ -121,6 +121,7 @@ describe('CSP clients at the API-token exchange', () => {
       ['a repeated form field', curlBody(FORM, `api_token=${apiToken}&api_token=${apiToken}`)],
       ['no token anywhere', curlBody(FORM, 'passcode=123456')],
       ['an empty JSON object', curlBody('application/json', '{}')],
+      ['the token only under __proto__', curlBody('application/json', `{"__proto__":{"api_token":"${apiToken}"}}`)],
     ];
     for (const [name, shape] of cases) {
       const answer = await sendAs(server, shape);
