@@ -12,6 +12,8 @@ export interface Config {
   readonly databaseUrl: string;
   /** `iss` of every token we sign; constant default so tokens survive a change of host or port. */
   readonly issuer: string;
+  /** The URL clients reach this server at (discovery's absolute URLs); unset: see publicUrlOf(). */
+  readonly publicUrl: string | undefined;
   readonly dev: boolean;
   readonly rateLimitPerMinute: number;
   readonly failedAuthPerMinute: number;
@@ -47,6 +49,7 @@ export const DEFAULTS: Config = Object.freeze({
   port: 8080,
   databaseUrl: DEFAULT_DATABASE_URL,
   issuer: DEFAULT_ISSUER,
+  publicUrl: undefined,
   dev: false,
   rateLimitPerMinute: 600,
   failedAuthPerMinute: 60,
@@ -71,6 +74,7 @@ const OPTIONS = {
   port: { flag: 'port', env: 'PORT', kind: 'port' },
   databaseUrl: { flag: 'database', env: 'DATABASE_URL', kind: 'string' },
   issuer: { flag: 'issuer', env: 'PRINCIPAL_MFA_ISSUER', kind: 'url' },
+  publicUrl: { flag: 'public-url', env: 'PRINCIPAL_MFA_PUBLIC_URL', kind: 'url' },
   dev: { flag: 'dev', env: 'PRINCIPAL_MFA_DEV', kind: 'boolean' },
   rateLimitPerMinute: { flag: 'rate-limit-per-minute', env: 'PRINCIPAL_MFA_RATE_LIMIT_PER_MINUTE', kind: 'positive' },
   failedAuthPerMinute: { flag: 'failed-auth-per-minute', env: 'PRINCIPAL_MFA_FAILED_AUTH_PER_MINUTE', kind: 'positive' },
@@ -119,6 +123,24 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {})
     throw new ConfigError((error as Error).message);
   }
   return Object.freeze(config) as unknown as Config;
+}
+
+/** CSP's API prefix: an issuer ending with it names the server's base URL before it. */
+const CSP_API_SUFFIX = '/csp/gateway/am/api';
+
+/**
+ * The base URL of this server as clients reach it, for the absolute URLs in discovery. Never taken from a
+ * request (Host, X-Forwarded-Host): --public-url, else the issuer without CSP's API suffix, else the
+ * issuer's origin; in --dev with the default issuer, the listen address, so that the quick start works.
+ */
+export function publicUrlOf(config: Pick<Config, 'publicUrl' | 'issuer' | 'dev' | 'host' | 'port'>): string {
+  if (config.publicUrl) return config.publicUrl;
+  if (config.dev && config.issuer === DEFAULT_ISSUER) {
+    const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+  }
+  if (config.issuer.endsWith(CSP_API_SUFFIX)) return config.issuer.slice(0, -CSP_API_SUFFIX.length);
+  return new URL(config.issuer).origin;
 }
 
 function readValue(label: string, kind: string, raw: string | boolean): unknown {

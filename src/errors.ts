@@ -39,10 +39,10 @@ export const ERRORS = {
   user_disabled: spec(403, MODULE.tokens, 6, 'The user account is disabled.'),
   principal_not_found: spec(404, MODULE.tokens, 7, 'The principal named by the token no longer exists.'),
 
-  // Token issuing
-  invalid_grant: spec(400, MODULE.tokens, 8, 'The API token is invalid, revoked or expired.'),
-  invalid_client: spec(401, MODULE.tokens, 9, 'Client authentication failed.'),
-  unsupported_grant_type: spec(400, MODULE.tokens, 10, 'The grant type is not supported.'),
+  // Token issuing. Messages begin with the OAuth error, as CSP's do: clients match on those words.
+  invalid_grant: spec(400, MODULE.tokens, 8, 'invalid_grant: Invalid refresh token: the API token is unknown, revoked or expired.'),
+  invalid_client: spec(401, MODULE.tokens, 9, 'invalid_client: Bad client credentials.'),
+  unsupported_grant_type: spec(400, MODULE.tokens, 10, 'unsupported_grant_type: The grant type is not supported.'),
 
   // MFA (issue 3): passcodes at token exchange, the device lifecycle, lockout
   mfa_required: spec(401, MODULE.mfa, 1, 'MFA is turned on for this principal: send the passcode from the registered MFA device.'),

@@ -13,7 +13,7 @@ export function parseFormBody(text: string): FormBody {
     const eq = pair.indexOf('=');
     const name = decode(eq < 0 ? pair : pair.slice(0, eq));
     const value = decode(eq < 0 ? '' : pair.slice(eq + 1));
-    if (Object.prototype.hasOwnProperty.call(out, name)) throw new ApiError('invalid_request', `Form field "${name.slice(0, 40)}" appears more than once.`);
+    if (Object.prototype.hasOwnProperty.call(out, name)) throw new ApiError('invalid_request', `invalid_request: Form field "${name.slice(0, 40)}" appears more than once.`);
     out[name] = value;
   }
   return out;
@@ -23,8 +23,14 @@ function decode(part: string): string {
   try {
     return decodeURIComponent(part.replace(/\+/g, ' '));
   } catch {
-    throw new ApiError('invalid_request', 'The request body is not valid form encoding.');
+    throw new ApiError('invalid_request', 'invalid_request: The request body is not valid form encoding.');
   }
+}
+
+/** A form field's value, with an empty value read as absent (as CSP's Spring endpoints do). */
+export function optionalField(body: FormBody, name: string): string | undefined {
+  const value = body[name];
+  return value === undefined || value === '' ? undefined : value;
 }
 
 export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';

@@ -10,6 +10,15 @@ const TOKEN_GRANTS: Record<string, string> = {
   '/csp/gateway/am/api/auth/api-tokens/authorize': 'api_token',
   '/csp/gateway/am/api/auth/authorize': 'client_credentials',
 };
+/** The OAuth token endpoint serves several grants: its label is the grant_type, when it is one we offer. */
+const OAUTH_TOKEN_ROUTE = '/csp/gateway/am/api/auth/token';
+const OAUTH_GRANTS: ReadonlySet<string> = new Set(['client_credentials', 'refresh_token']);
+
+function grantOf(route: string, request: FastifyRequest): string | undefined {
+  if (route !== OAUTH_TOKEN_ROUTE) return TOKEN_GRANTS[route];
+  const grantType = (request.body as { grant_type?: unknown } | undefined)?.grant_type;
+  return typeof grantType === 'string' && OAUTH_GRANTS.has(grantType) ? grantType : 'other';
+}
 const ACTIVATE_ROUTE = '/csp/gateway/iam/vmwid/api/principal/mfa/device/activate';
 
 const PASSCODE_REFUSALS: ReadonlySet<ErrorCode> = new Set(['wrong_passcode', 'invalid_passcode']);
@@ -38,7 +47,7 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
     // The route template, never the raw URL: raw paths would make one series per probe of a scanner.
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.http.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    const grant = TOKEN_GRANTS[route];
+    const grant = grantOf(route, request);
     if (grant && request.method === 'POST') {
       metrics.tokenExchanges.inc({ grant, outcome: reply.statusCode === 200 ? 'success' : (errorCodes.get(request) ?? String(reply.statusCode)) });
     }

@@ -32,6 +32,21 @@ function documentFrameworkErrors(schema: Record<string, any>, method: string | s
   return { ...schema, response: { ...success, ...withErrors({}, missing), ...declared } };
 }
 
+/** Route schemas mark with this key a body that may be empty (e.g. the token in the query instead). */
+const OPTIONAL_BODY = 'x-optional-body';
+
+/** @fastify/swagger marks every request body required; an operation marked OPTIONAL_BODY says otherwise. */
+function markOptionalBodies(document: Record<string, any>): Record<string, any> {
+  for (const item of Object.values<any>(document.paths ?? {})) {
+    for (const operation of Object.values<any>(item)) {
+      if (!operation?.[OPTIONAL_BODY]) continue;
+      delete operation[OPTIONAL_BODY];
+      if (operation.requestBody) operation.requestBody.required = false;
+    }
+  }
+  return document;
+}
+
 export interface OpenApiOptions {
   version?: string;
 }
@@ -62,6 +77,7 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
       },
     },
     transform: ({ schema, url, route }) => ({ schema: documentFrameworkErrors(schema as Record<string, any>, route.method) as typeof schema, url }),
+    transformObject: (documentObject) => markOptionalBodies((documentObject as { openapiObject: Record<string, any> }).openapiObject) as never,
     // Only tagged routes are API operations; the page at /mfa, /metrics and the like stay out.
     hideUntagged: true,
     // Shared schemas (app.addSchema) become components named by their $id, not def-0, def-1, …

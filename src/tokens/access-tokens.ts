@@ -35,6 +35,8 @@ export interface MintInput {
   azp: string;
   amr?: string[];
   authTime?: number;
+  /** Epoch seconds; default now. Given when an ID token is issued alongside, so both share iat and exp. */
+  issuedAt?: number;
 }
 
 export class AccessTokenIssuer {
@@ -47,7 +49,7 @@ export class AccessTokenIssuer {
 
   async mint(input: MintInput): Promise<string> {
     const { kid, privateKey } = await this.keys.signingKey();
-    const iat = nowSeconds(this.clock);
+    const iat = input.issuedAt ?? nowSeconds(this.clock);
     const claims: Record<string, unknown> = {
       domain: input.domain,
       context: input.orgId,

@@ -1,4 +1,5 @@
 // Token grants: an API token (plus MFA passcode when turned on) or client credentials → access token.
+import { nowSeconds } from '../clock.js';
 import type { Services } from '../services.js';
 import { ApiError } from '../errors.js';
 import { guardApiTokenExchange } from '../limits/limits.js';
@@ -6,19 +7,14 @@ import { findServiceAccount } from '../principals/service-accounts.js';
 import { findUserById, userSubject } from '../principals/users.js';
 import { USER_PERMS } from './access-tokens.js';
 import { findApiTokenOwner } from './api-tokens.js';
-import { secretMatchesHash } from './secrets.js';
+import { authenticateClient, type ClientCredentials } from './client-auth.js';
+import type { AccessTokenResponse } from './dtos.js';
+import { mintIdToken } from './id-tokens.js';
 
-export interface AccessTokenDto {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-  scope: string;
-  id_token?: string;
-  refresh_token?: string;
-  issued_token_type: string;
-}
+export type AccessTokenDto = AccessTokenResponse;
 
-const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+/** The `azp` (and ID token `aud`) of tokens from an API-token exchange: no OAuth client is involved. */
+export const API_TOKEN_CLIENT_ID = 'principal-mfa-api-token';
 
 function toDto(services: Services, accessToken: string, perms: string[]): AccessTokenDto {
   return {
@@ -27,7 +23,6 @@ function toDto(services: Services, accessToken: string, perms: string[]): Access
     // CSP reports one second less than the lifetime so that clients renew in time.
     expires_in: services.issuer.ttlSeconds - 1,
     scope: perms.join(' '),
-    issued_token_type: ACCESS_TOKEN_TYPE,
   };
 }
 
@@ -38,37 +33,27 @@ export async function exchangeApiToken(services: Services, apiToken: string, pas
   if (!user.enabled) throw new ApiError('user_disabled');
   await guardApiTokenExchange(services.limits, apiToken);
   const proof = await services.signInGate.check(user, passcode, clientAddress);
+  const issuedAt = nowSeconds(services.clock);
   const accessToken = await services.issuer.mint({
     sub: userSubject(user),
     username: user.username,
     domain: user.domain,
     orgId: user.orgId,
     perms: USER_PERMS,
-    azp: 'principal-mfa-api-token',
+    azp: API_TOKEN_CLIENT_ID,
     amr: proof?.amr,
     authTime: proof?.authTime,
+    issuedAt,
   });
-  return toDto(services, accessToken, USER_PERMS);
+  const idToken = await mintIdToken(services, { user, clientId: API_TOKEN_CLIENT_ID, issuedAt, proof });
+  // CSP answers with the API token as refresh_token; its clients keep that field and send it back.
+  return { ...toDto(services, accessToken, USER_PERMS), id_token: idToken, refresh_token: apiToken };
 }
 
-export async function exchangeClientCredentials(services: Services, clientId: string, clientSecret: string): Promise<AccessTokenDto> {
-  const account = await findServiceAccount(services.store, clientId);
-  if (!account || !account.enabled || !secretMatchesHash(clientSecret, account.secretHash)) throw new ApiError('invalid_client');
+/** `orgId`, when sent, must name the client's own organization (CSP refuses another one). */
+export async function exchangeClientCredentials(services: Services, credentials: ClientCredentials | undefined, orgId: string | undefined): Promise<AccessTokenDto> {
+  const account = await authenticateClient(services, credentials);
+  if (orgId !== undefined && orgId !== account.orgId) throw new ApiError('invalid_request', 'invalid_request: orgId is not the organization of this client.');
   const accessToken = await services.issuer.mint({ sub: account.clientId, orgId: account.orgId, perms: [], azp: account.clientId });
   return toDto(services, accessToken, []);
-}
-
-/** `Authorization: Basic base64(client_id:client_secret)` → its parts, or undefined. */
-export function parseBasicAuth(header: string | undefined): { clientId: string; clientSecret: string } | undefined {
-  const match = header === undefined ? null : /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1] as string, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) return undefined;
-  try {
-    // RFC 6749 §2.3.1: both parts are form-urlencoded before being joined.
-    return { clientId: decodeURIComponent(decoded.slice(0, colon)), clientSecret: decodeURIComponent(decoded.slice(colon + 1)) };
-  } catch {
-    return undefined;
-  }
 }

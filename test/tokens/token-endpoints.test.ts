@@ -34,7 +34,7 @@ describe('token endpoints', () => {
     const dto = JSON.parse(text);
     assert.equal(dto.token_type, 'bearer');
     assert.equal(dto.expires_in, 1799);
-    assert.equal(dto.issued_token_type, 'urn:ietf:params:oauth:token-type:access_token');
+    assert.equal('issued_token_type' in dto, false, 'CSP sends no issued_token_type');
     assert.equal(typeof dto.scope, 'string');
     return dto.access_token as string;
   }
@@ -89,10 +89,10 @@ describe('token endpoints', () => {
     assert.equal(await expectError(await post(EXCHANGE, `api_token=${huge}`), 400, [huge]), 'invalid_grant');
   });
 
-  it('answers 400 invalid_request for a body that is not strict form encoding', async () => {
+  it('answers 400 invalid_request for a body that is neither strict form encoding nor a JSON object', async () => {
     const { apiToken } = await server.createUser();
     const cases: [string, string | undefined, Record<string, string>][] = [
-      ['JSON body', JSON.stringify({ api_token: apiToken }), { 'content-type': 'application/json' }],
+      ['JSON array body', JSON.stringify([apiToken]), { 'content-type': 'application/json' }],
       ['text body', `api_token=${apiToken}`, { 'content-type': 'text/plain' }],
       ['multipart body', `--b\r\ncontent-disposition: form-data; name="api_token"\r\n\r\n${apiToken}\r\n--b--`, { 'content-type': 'multipart/form-data; boundary=b' }],
       ['broken percent-encoding', `api_token=${apiToken}%zz`, { 'content-type': FORM }],
@@ -163,8 +163,11 @@ describe('token endpoints', () => {
     assert.equal(discovery.issuer, ISSUER);
     const { apiToken } = await server.createUser();
     assert.equal(decodeJwt((await server.exchange(apiToken)).body.access_token).iss, discovery.issuer);
-    assert.equal((await fetch(discovery.jwks_uri)).status, 200);
-    assert.equal(discovery.token_endpoint, `${server.baseUrl}${AUTH}/authorize`);
+    // Without --public-url, URLs start with the issuer minus CSP's API path (this server, behind its public name).
+    const publicUrl = 'https://id.example.test';
+    assert.ok(discovery.jwks_uri.startsWith(`${publicUrl}/`));
+    assert.equal((await fetch(`${server.baseUrl}${discovery.jwks_uri.slice(publicUrl.length)}`)).status, 200);
+    assert.equal(discovery.token_endpoint, `${publicUrl}${AUTH}/token`);
   });
 
   it('answers 405 with Allow for GET on the grant endpoints', async () => {

@@ -1,0 +1,44 @@
+// OIDC ID tokens for user principals, sent as id_token beside the access token, as CSP does.
+import { SignJWT } from 'jose';
+import { type User, userSubject } from '../principals/users.js';
+import type { Services } from '../services.js';
+import type { SignInProof } from './sign-in-gate.js';
+import { SIGNING_ALGORITHM } from './signing-keys.js';
+
+export interface IdTokenInput {
+  user: User;
+  /** The client the token is for: its `aud` and `azp`. */
+  clientId: string;
+  /** Epoch seconds; the access token issued with it has the same `iat` and `exp`. */
+  issuedAt: number;
+  /** The MFA verification of this sign-in, when there was one. */
+  proof: SignInProof | undefined;
+}
+
+/**
+ * Signed with the access-token key and issuer, but it can never pass as an access token: it has no
+ * `jti`, which the csp-auth-token verifier requires, and it carries no `perms` or `context`.
+ * `amr` appears only when an MFA method was used: no registered value names "an API token", and a
+ * relying party checking `amr` for a second factor must not be misled.
+ */
+export async function mintIdToken(services: Services, input: IdTokenInput): Promise<string> {
+  const { kid, privateKey } = await services.keys.signingKey();
+  const { user, proof } = input;
+  const claims: Record<string, unknown> = {
+    azp: input.clientId,
+    // Without MFA the API token's presentation is the authentication.
+    auth_time: proof?.authTime ?? input.issuedAt,
+    username: user.username,
+    acct: user.username,
+    domain: user.domain,
+  };
+  if (proof) claims.amr = proof.amr;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: 'JWT', kid })
+    .setIssuer(services.config.issuer)
+    .setSubject(userSubject(user))
+    .setAudience(input.clientId)
+    .setIssuedAt(input.issuedAt)
+    .setExpirationTime(input.issuedAt + services.issuer.ttlSeconds)
+    .sign(privateKey);
+}
