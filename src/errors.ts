@@ -30,7 +30,7 @@ export const ERRORS = {
   request_timeout: spec(408, MODULE.gateway, 11, 'The request took too long to arrive.'),
 
   // csp-auth-token checks
-  unauthenticated: spec(401, MODULE.tokens, 1, 'Authentication is required: send a valid access token in the csp-auth-token header.'),
+  unauthenticated: spec(401, MODULE.tokens, 1, 'Authentication is required: send a valid access token in the csp-auth-token header or as Authorization: Bearer.'),
   invalid_token: spec(401, MODULE.tokens, 2, 'The access token is invalid.'),
   token_expired: spec(401, MODULE.tokens, 3, 'The access token has expired.'),
   token_too_large: spec(401, MODULE.tokens, 4, 'The access token is larger than the accepted size.'),

@@ -1,14 +1,14 @@
 // HTTP routes of the MFA device lifecycle and recovery codes (…/principal/mfa/device, …/mfa, …/mfa/recovery-codes).
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { requireUser } from '../http/authenticate.js';
+import { requireUser, TOKEN_SECURITY } from '../http/authenticate.js';
 import { AUTHENTICATED_ERRORS, withErrors } from '../http/schemas.js';
 import type { Services } from '../services.js';
 import { activateDevice, type MfaDeps, registerDevice, regenerateRecoveryCodes, removeDevice, renameDevice, setMfaTurnedOn } from './devices.js';
 
 const BASE = '/csp/gateway/iam/vmwid/api/principal/mfa';
 const TAGS = ['Principal MFA'];
-const SECURITY = [{ cspAuthToken: [] }];
+const SECURITY = TOKEN_SECURITY;
 const ERRORS = [...AUTHENTICATED_ERRORS, 409];
 
 // Bounded so a huge string is a schema 400, not work; the exact rules live in the feature code.

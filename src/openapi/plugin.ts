@@ -58,6 +58,7 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
       components: {
         securitySchemes: {
           cspAuthToken: { type: 'apiKey', in: 'header', name: 'csp-auth-token', description: 'An access token from the token service.' },
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The same access token as Authorization: Bearer (CSP\'s published scheme). With both headers, the tokens must be equal.' },
         },
       },
     },
