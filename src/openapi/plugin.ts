@@ -54,6 +54,7 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
       tags: [
         { name: 'Authentication', description: 'CSP token service: API-token exchange, client credentials, public keys.' },
         { name: 'Principal MFA', description: 'The MFA device, recovery codes and audit log of the principal named by the token.' },
+        { name: 'Logged-in user', description: 'The profile of the principal named by the token (CSP IAM).' },
       ],
       components: {
         securitySchemes: {
