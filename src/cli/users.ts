@@ -1,7 +1,8 @@
-// principal-mfa users create|disable|enable|delete
+// principal-mfa users create|disable|enable|delete (set-password and import in files of their own)
 import { hashPassword } from '../principals/passwords.js';
 import { createUser, deleteUser, findUserByUsername, setUserEnabled } from '../principals/users.js';
 import { importUsersCommand } from './users-import.js';
+import { checkNewPassword, setPasswordCommand } from './users-set-password.js';
 import { type CliIo, CliError, clock, parseCommandArgs, printResult, readStdin, requireString, requireUserByUsername, withStore } from './common.js';
 
 const USERNAME = /^[A-Za-z0-9._@+-]{1,255}$/;
@@ -13,12 +14,14 @@ export async function usersCommand(action: string | undefined, args: string[], i
       return createUserCommand(args, io);
     case 'import':
       return importUsersCommand(args, io);
+    case 'set-password':
+      return setPasswordCommand(args, io);
     case 'disable':
     case 'enable':
     case 'delete':
       return changeUserCommand(action, args, io);
     default:
-      throw new CliError('usage: principal-mfa users create|disable|enable|delete --username U | users import --file F');
+      throw new CliError('usage: principal-mfa users create|disable|enable|delete --username U | users set-password --username U --password-stdin | users import --file F');
   }
 }
 
@@ -31,7 +34,7 @@ async function createUserCommand(args: string[], io: CliIo): Promise<void> {
   let passwordHash: string | null = null;
   if (values['password-stdin']) {
     const password = (await readStdin(io.stdin)).replace(/\r?\n$/, '');
-    if (password.length < 8) throw new CliError('the password must have at least 8 characters');
+    checkNewPassword(password);
     passwordHash = await hashPassword(password);
   }
   const user = await withStore(values, io, async (store) => {
