@@ -36,7 +36,7 @@ export function passwordHashProblem(value: string): string | undefined {
   const [logN, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const { minLogN, maxLogN, maxR, maxP, maxCost } = SCRYPT_LIMITS;
   if (logN < minLogN || logN > maxLogN || r < 1 || r > maxR || p < 1 || p > maxP || 2 ** logN * r * p > maxCost) {
-    return `passwordHash scrypt parameters are beyond the maxima: log2 N ${minLogN}-${maxLogN}, r and p 1-${maxR}, N*r*p at most 2^20 (see docs/import.md)`;
+    return `passwordHash scrypt parameters are beyond the maxima: log2 N ${minLogN}-${maxLogN}, r 1-${maxR}, p 1-${maxP}, N*r*p at most 2^20 (see docs/import.md)`;
   }
   return undefined;
 }
