@@ -13,6 +13,7 @@ import { mfaRoutes, UserMfaStatusDto } from './mfa/routes.js';
 import { registerMetrics } from './metrics/plugin.js';
 import { registerOpenApi } from './openapi/plugin.js';
 import { opsRoutes } from './ops/routes.js';
+import { profileRoutes } from './profile/routes.js';
 import type { Services } from './services.js';
 import { registerUiRoutes } from './ui/routes.js';
 import { AccessTokenDto, PublicKeyDto, tokenRoutes } from './tokens/routes.js';
@@ -72,6 +73,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(tokenRoutes(services));
   await app.register(mfaRoutes(services));
   await app.register(auditRoutes(services));
+  await app.register(profileRoutes(services));
   await app.register(opsRoutes(services));
   // The self-service page (GET /mfa and its assets): untagged, so not part of the API document.
   await registerUiRoutes(app);

@@ -1,7 +1,7 @@
 // POST /csp/gateway/iam/vmwid/api/principal/mfa/audit: the principal's MFA audit log, paged; and its retention purge.
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { requireUser } from '../http/authenticate.js';
+import { requireUser, TOKEN_SECURITY } from '../http/authenticate.js';
 import { AUTHENTICATED_ERRORS, withErrors } from '../http/schemas.js';
 import type { Services } from '../services.js';
 import { createAuditExecutor } from './executor.js';
@@ -68,7 +68,7 @@ export function auditRoutes(services: Services): FastifyPluginAsync {
           summary: 'Get principal MFA audit log',
           description: 'Events of the principal named by the token, newest first.',
           tags: ['Principal MFA'],
-          security: [{ cspAuthToken: [] }],
+          security: TOKEN_SECURITY,
           body: PrincipalMfaAuditLogRequest,
           response: withErrors({ 200: PagedPostResponseMfaAuditLogDto }, [...AUTHENTICATED_ERRORS, 409, 503]),
         },

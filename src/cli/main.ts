@@ -12,6 +12,7 @@ const USAGE = `usage: principal-mfa <command> [options]
   users create --username U [--password-stdin] [--org ORG] [--json]
   users import --file users.jsonl [--json]     (one {"username","org","passwordHash"} per line)
   users disable|enable|delete --username U [--domain D] [--json]   (or --subject S --domain D)
+  users set-password --username U --password-stdin    (one line from stdin; on a terminal, a prompt without echo)
   api-tokens create --username U [--domain D] [--json]
   api-tokens revoke --username U [--domain D] [--json]
   clients create --name N [--json]

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { isPasswordHash } from '../principals/passwords.js';
+import { passwordHashProblem } from '../principals/passwords.js';
 import { DEFAULT_DOMAIN, DEFAULT_ORG } from '../principals/users.js';
 import type { Store } from '../storage/database.js';
 import type { UsersTable } from '../storage/schema.js';
@@ -59,8 +59,9 @@ export function parseUserLine(line: string): { row: Omit<UsersTable, 'id' | 'cre
   const { username, org = DEFAULT_ORG, passwordHash = null } = record;
   if (typeof username !== 'string' || !USERNAME.test(username)) return { error: 'username must be 1-255 letters, digits and . _ @ + -' };
   if (typeof org !== 'string' || !ORG.test(org)) return { error: 'org must be 1-255 letters, digits and . _ -' };
-  if (passwordHash !== null && (typeof passwordHash !== 'string' || !isPasswordHash(passwordHash))) {
-    return { error: 'passwordHash must be scrypt$logN$r$p$salt$hash (see docs/import.md)' };
+  if (passwordHash !== null) {
+    const problem = typeof passwordHash === 'string' ? passwordHashProblem(passwordHash) : 'passwordHash must be a string';
+    if (problem) return { error: problem };
   }
   return { row: { username, domain: DEFAULT_DOMAIN, org_id: org, password_hash: passwordHash as string | null, enabled: 1 } };
 }

@@ -1,7 +1,8 @@
-// principal-mfa users create|disable|enable|delete
+// principal-mfa users create|disable|enable|delete (set-password and import in files of their own)
 import { hashPassword } from '../principals/passwords.js';
 import { createUser, deleteUser, findUserByUsername, ORG_PATTERN, setUserEnabled, USERNAME_PATTERN } from '../principals/users.js';
 import { importUsersCommand } from './users-import.js';
+import { checkNewPassword, setPasswordCommand } from './users-set-password.js';
 import { type CliIo, CliError, clock, parseCommandArgs, printResult, readStdin, requireString, withStore } from './common.js';
 import { describePrincipal, PRINCIPAL_OPTIONS, PRINCIPAL_USAGE, readPrincipalSelection, requirePrincipal } from './select-principal.js';
 
@@ -11,12 +12,14 @@ export async function usersCommand(action: string | undefined, args: string[], i
       return createUserCommand(args, io);
     case 'import':
       return importUsersCommand(args, io);
+    case 'set-password':
+      return setPasswordCommand(args, io);
     case 'disable':
     case 'enable':
     case 'delete':
       return changeUserCommand(action, args, io);
     default:
-      throw new CliError(`usage: principal-mfa users create --username U | users disable|enable|delete ${PRINCIPAL_USAGE} | users import --file F`);
+      throw new CliError(`usage: principal-mfa users create --username U | users disable|enable|delete ${PRINCIPAL_USAGE} | users set-password --username U --password-stdin | users import --file F`);
   }
 }
 
@@ -29,7 +32,7 @@ async function createUserCommand(args: string[], io: CliIo): Promise<void> {
   let passwordHash: string | null = null;
   if (values['password-stdin']) {
     const password = (await readStdin(io.stdin)).replace(/\r?\n$/, '');
-    if (password.length < 8) throw new CliError('the password must have at least 8 characters');
+    checkNewPassword(password);
     passwordHash = await hashPassword(password);
   }
   const user = await withStore(values, io, async (store) => {

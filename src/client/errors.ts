@@ -59,12 +59,15 @@ export async function errorFromResponse(res: Response): Promise<CspError> {
   }
   const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
   if (isCspErrorBody(body)) return new CspError(body, retryAfter);
+  const redirect = res.status >= 300 && res.status < 400;
   return new CspError(
     {
       statusCode: res.status,
       errorCode: 'unexpected_response',
       cspErrorCode: '',
-      message: `HTTP ${res.status} ${res.statusText}`.trim(),
+      message: redirect
+        ? `HTTP ${res.status}: a redirect to ${res.headers.get('location') ?? '(no Location)'}, not followed so that no token is sent to another address; set baseUrl to the address that answers.`
+        : `HTTP ${res.status} ${res.statusText}`.trim(),
       moduleCode: 0,
       requestId: res.headers.get('x-request-id') ?? '',
     },

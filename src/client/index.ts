@@ -58,6 +58,13 @@ interface HeldToken {
   renewAt: number;
 }
 
+/**
+ * Never follow a redirect: fetch would re-send the API token (a 307/308 keeps the POST body) and the
+ * csp-auth-token header (fetch drops only Authorization on a cross-origin hop) to wherever Location
+ * points. A 3xx becomes a CspError that names the Location, so the caller can fix baseUrl.
+ */
+const NO_REDIRECTS = { redirect: 'manual' } as const;
+
 /** Errors after which one fresh exchange may help: the token expired or was signed by a retired key. */
 const RETRY_WITH_NEW_TOKEN = new Set(['token_expired', 'invalid_token']);
 
@@ -74,7 +81,7 @@ export function createClient(options: ClientOptions): PrincipalMfaClient {
     const passcode = typeof options.passcode === 'function' ? await options.passcode() : options.passcode;
     if (passcode !== undefined && passcode !== '') form.set('passcode', passcode);
     const startedAt = now();
-    const res = await doFetch(`${baseUrl}${TOKEN_PATH}`, { method: 'POST', body: form, headers: { accept: 'application/json' } });
+    const res = await doFetch(`${baseUrl}${TOKEN_PATH}`, { ...NO_REDIRECTS, method: 'POST', body: form, headers: { accept: 'application/json' } });
     if (!res.ok) throw await errorFromResponse(res);
     const dto = (await res.json()) as AccessTokenResponse;
     // Measured from before the request, so a slow answer only makes us renew earlier.
@@ -97,7 +104,7 @@ export function createClient(options: ClientOptions): PrincipalMfaClient {
     const token = await accessToken();
     const headers: Record<string, string> = { 'csp-auth-token': token, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await doFetch(`${baseUrl}${MFA_PATH}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await doFetch(`${baseUrl}${MFA_PATH}${path}`, { ...NO_REDIRECTS, method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     if (!res.ok) {
       const error = await errorFromResponse(res);
       if (!retried && res.status === 401 && RETRY_WITH_NEW_TOKEN.has(error.errorCode)) {

@@ -1,7 +1,7 @@
 // HTTP routes of the MFA device lifecycle and recovery codes (…/principal/mfa/device, …/mfa, …/mfa/recovery-codes).
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { requireUser } from '../http/authenticate.js';
+import { requireUser, TOKEN_SECURITY } from '../http/authenticate.js';
 import { AUTHENTICATED_ERRORS, withErrors } from '../http/schemas.js';
 import type { Services } from '../services.js';
 import { regenerateRecoveryCodes, removeDevice, setMfaTurnedOn } from './confirmed-operations.js';
@@ -10,7 +10,7 @@ import { tokenAuthentication } from './step-up.js';
 
 const BASE = '/csp/gateway/iam/vmwid/api/principal/mfa';
 const TAGS = ['Principal MFA'];
-const SECURITY = [{ cspAuthToken: [] }];
+const SECURITY = TOKEN_SECURITY;
 const ERRORS = [...AUTHENTICATED_ERRORS, 409];
 
 // Bounded so a huge string is a schema 400, not work; the exact rules live in the feature code.

@@ -1,7 +1,7 @@
 // HTTP routes of the principal MFA API (/csp/gateway/iam/vmwid/api/principal/mfa…).
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { requireUser } from '../http/authenticate.js';
+import { requireUser, TOKEN_SECURITY } from '../http/authenticate.js';
 import { AUTHENTICATED_ERRORS, withErrors } from '../http/schemas.js';
 import type { Services } from '../services.js';
 import { deviceRoutes } from './device-routes.js';
@@ -29,9 +29,9 @@ export function mfaRoutes(services: Services): FastifyPluginAsync {
         preHandler,
         schema: {
           summary: 'Get principal MFA status',
-          description: 'The principal is identified by the token in the csp-auth-token header.',
+          description: 'The principal is identified by the access token in the csp-auth-token header (or Authorization: Bearer).',
           tags: ['Principal MFA'],
-          security: [{ cspAuthToken: [] }],
+          security: TOKEN_SECURITY,
           response: withErrors({ 200: Type.Ref('UserMfaStatusDto') }, AUTHENTICATED_ERRORS.filter((s) => s !== 400)),
         },
       },

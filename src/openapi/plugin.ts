@@ -69,10 +69,12 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
       tags: [
         { name: 'Authentication', description: 'CSP token service: API-token exchange, client credentials, public keys.' },
         { name: 'Principal MFA', description: 'The MFA device, recovery codes and audit log of the principal named by the token.' },
+        { name: 'Logged-in user', description: 'The profile of the principal named by the token (CSP IAM).' },
       ],
       components: {
         securitySchemes: {
           cspAuthToken: { type: 'apiKey', in: 'header', name: 'csp-auth-token', description: 'An access token from the token service.' },
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The same access token as Authorization: Bearer (CSP\'s published scheme). With both headers, the tokens must be equal.' },
         },
       },
     },

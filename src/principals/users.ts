@@ -132,6 +132,11 @@ export async function setUserEnabled(store: Store, id: string, enabled: boolean)
   await store.db.updateTable('users').set({ enabled: enabled ? 1 : 0 }).where('id', '=', id).execute();
 }
 
+/** A new password (hash) for the user; the old one stops working at once. */
+export async function setUserPasswordHash(store: Store, id: string, passwordHash: string): Promise<void> {
+  await store.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+}
+
 export async function deleteUser(store: Store, id: string): Promise<void> {
   await store.db.deleteFrom('users').where('id', '=', id).execute();
 }

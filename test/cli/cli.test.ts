@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { after, before, describe, it } from 'node:test';
+import { base32Decode, timeStep, totpAt } from '../../src/mfa/totp.js';
 import { verifyPassword } from '../../src/principals/passwords.js';
 import { findUserByUsername } from '../../src/principals/users.js';
 import { openStore } from '../../src/storage/database.js';
@@ -168,6 +169,75 @@ describe('principal-mfa admin commands against a running server', () => {
     const human = await run(['keys', 'rotate', ...db, ...masterKeyFile]);
     assert.equal(human.code, 0);
     assert.match(human.stdout, /new signing key/);
+  });
+
+  it('finding 8.17: users set-password --password-stdin gives a user without a password one (the first line of stdin) that confirms MFA changes', async () => {
+    const created = oneJsonObject(await run(['users', 'create', '--username', 'nopass', '--json', ...db]));
+    assert.equal((await findUserByUsername(server.services.store, 'nopass'))?.passwordHash, null);
+    const set = oneJsonObject(await run(['users', 'set-password', '--username', 'nopass', '--password-stdin', '--json', ...db], { stdin: 'first line password\r\nsecond line\n' }));
+    assert.deepEqual(set, { id: created.id, username: 'nopass' });
+    const hash = (await findUserByUsername(server.services.store, 'nopass'))?.passwordHash ?? null;
+    assert.ok(await verifyPassword('first line password', hash));
+    assert.ok(!(await verifyPassword('second line', hash)));
+
+    // The password now confirms an MFA change over HTTP (before, this user could only get a 403).
+    const { apiToken } = oneJsonObject(await run(['api-tokens', 'create', '--username', 'nopass', '--json', ...db])) as { apiToken: string };
+    const accessToken = (await exchange(apiToken)).body.access_token as string;
+    const call = (path: string, method: string, body: unknown) => server.call(`${MFA}${path}`, { method, token: accessToken, body });
+    const { secret } = (await (await call('/device', 'POST', { deviceName: 'phone' })).json()) as { secret: string };
+    assert.equal((await call('/device/activate', 'POST', { passcode: totpAt(base32Decode(secret), timeStep(Date.now())) })).status, 200);
+    assert.equal((await call('', 'PATCH', { password: 'first line password', turnedOn: true })).status, 200);
+
+    // Setting it again replaces it.
+    const human = await run(['users', 'set-password', '--username', 'nopass', '--password-stdin', ...db], { stdin: 'another good password' });
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /password set for user nopass/);
+    const replaced = (await findUserByUsername(server.services.store, 'nopass'))?.passwordHash ?? null;
+    assert.ok(await verifyPassword('another good password', replaced));
+    assert.ok(!(await verifyPassword('first line password', replaced)));
+  });
+
+  it('finding 8.17: users set-password refuses a short password, an unknown user and a missing --password-stdin, changing nothing', async () => {
+    oneJsonObject(await run(['users', 'create', '--username', 'keeper', '--password-stdin', '--json', ...db], { stdin: 'the original password' }));
+    const cases: [string[], RegExp, string?][] = [
+      [['users', 'set-password', '--username', 'keeper', ...db], /--password-stdin/, 'a long enough password\n'],
+      [['users', 'set-password', '--username', 'keeper', '--password-stdin', ...db], /at least 8/, 'short\nand a long second line\n'],
+      [['users', 'set-password', '--username', 'keeper', '--password-stdin', ...db], /at least 8/, ''],
+      [['users', 'set-password', '--username', 'nobody', '--password-stdin', ...db], /no user named/, 'a long enough password\n'],
+      [['users', 'set-password', '--password-stdin', ...db], /--username is required/, 'a long enough password\n'],
+    ];
+    const results = await Promise.all(cases.map(([args, , stdin]) => run(args, { stdin })));
+    results.forEach((result, i) => oneLineFailure(result, cases[i]?.[1]));
+    assert.ok(await verifyPassword('the original password', (await findUserByUsername(server.services.store, 'keeper'))?.passwordHash ?? null));
+  });
+
+  it('finding 8.17: users set-password on a terminal prompts twice without echoing the password', async () => {
+    oneJsonObject(await run(['users', 'create', '--username', 'ttyuser', '--json', ...db]));
+    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    const command = [process.execPath, BIN, 'users', 'set-password', '--username', 'ttyuser', '--password-stdin', ...db].map(quote).join(' ');
+    // script(1) runs the command on a pseudo-terminal: stdin and stdout are a TTY for it.
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: cleanEnv() });
+    let output = '';
+    const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+    child.stdout.on('data', (c) => {
+      output += c;
+      for (const w of [...waiters]) if (w.pattern.test(output)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const waitFor = (pattern: RegExp) =>
+      Promise.race([
+        new Promise<void>((resolve) => (pattern.test(output) ? resolve() : waiters.push({ pattern, resolve }))),
+        exited.then((code) => assert.fail(`exited ${code} before ${pattern}: ${JSON.stringify(output)}`)),
+      ]);
+    // Typed only once the prompt shows: echo is off from then on.
+    await waitFor(/New password: /);
+    child.stdin.write('typed on a tty\r');
+    await waitFor(/Repeat it: /);
+    child.stdin.write('typed on a tty\r');
+    assert.equal(await exited, 0, output);
+    assert.match(output, /password set for user ttyuser/);
+    assert.ok(!output.includes('typed on a tty'), `the password was echoed: ${JSON.stringify(output)}`);
+    assert.ok(await verifyPassword('typed on a tty', (await findUserByUsername(server.services.store, 'ttyuser'))?.passwordHash ?? null));
   });
 
   it('answers bad input with one line on stderr and a non-zero exit', async () => {

@@ -24,11 +24,14 @@ describe('hostile csp-auth-token values', () => {
   });
   after(() => server.close());
 
+  /** Refused the same way in csp-auth-token and in Authorization: Bearer (one verifier behind both). */
   const refused = async (token: string, message?: RegExp) => {
     const res = await server.call(STATUS, { token });
     const text = await res.clone().text();
     const code = await expectError(res, 401, [token]);
     if (message) assert.match(JSON.parse(text).message, message);
+    const bearer = await server.call(STATUS, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(await expectError(bearer, 401, [token]), code, 'as Authorization: Bearer');
     return code;
   };
 
