@@ -84,7 +84,7 @@ describe('GET /csp/gateway/am/api/loggedin/user', () => {
 
 describe('GET /csp/gateway/am/api/loggedin/user for a user of a trusted outside issuer', () => {
   const AUDIENCE = 'https://principal-mfa.example/api';
-const ISSUER = 'https://idp.example/realms/staff';
+  const ISSUER = 'https://idp.example/realms/staff';
   const clock = new TestClock();
   let jwks: Server;
   let server: TestServer;
