@@ -11,7 +11,7 @@ import type { Store } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
 
 export interface AuditExecutor {
-  /** The rows of a read query; at most READ_SLOTS at once per process, at most READ_QUEUE waiting (then 503). */
+  /** The rows of a read query; at most AUDIT_READ_LIMITS.slots at once per process, .queue more waiting (then 503). */
   rows<R>(query: Compilable<R>): Promise<R[]>;
   /** Runs a write statement once; returns how many rows it changed. */
   run(query: Compilable<unknown>): Promise<number>;
