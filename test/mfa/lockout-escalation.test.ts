@@ -29,7 +29,7 @@ async function fail(server: TestServer, clock: TestClock, e: Enrolled, count: nu
   }
 }
 
-/** Many failures from one address: the per-address limit must not be what refuses here. */
+/** Many failures from one address and one API token: neither the per-address nor the per-token limit may be what refuses here. */
 const MANY_FAILURES_PER_MINUTE = 10_000;
 
 /** Retry-After (seconds) of a correct passcode at the exchange, which must be refused as locked. */
@@ -44,7 +44,7 @@ describe('lockout escalation', () => {
   let server: TestServer;
   const clock = new TestClock(stepAlignedMs());
   before(async () => {
-    server = await startTestServer({ clock, config: { lockoutThreshold: 5, lockoutSeconds: 30_000, failedAuthPerMinute: MANY_FAILURES_PER_MINUTE } });
+    server = await startTestServer({ clock, config: { lockoutThreshold: 5, lockoutSeconds: 30_000, failedAuthPerMinute: MANY_FAILURES_PER_MINUTE, apiTokenExchangesPerMinute: MANY_FAILURES_PER_MINUTE } });
   });
   after(() => server.close());
 
@@ -77,7 +77,7 @@ describe('the cap of 100 consecutive failures and mfa unlock', () => {
   let server: TestServer;
   const clock = new TestClock(stepAlignedMs());
   before(async () => {
-    server = await startTestServer({ clock, config: { lockoutThreshold: 50, lockoutSeconds: 60, failedAuthPerMinute: MANY_FAILURES_PER_MINUTE } });
+    server = await startTestServer({ clock, config: { lockoutThreshold: 50, lockoutSeconds: 60, failedAuthPerMinute: MANY_FAILURES_PER_MINUTE, apiTokenExchangesPerMinute: MANY_FAILURES_PER_MINUTE } });
   });
   after(() => server.close());
 
@@ -95,7 +95,7 @@ describe('the cap of 100 consecutive failures and mfa unlock', () => {
 
     const unlocked = await cli(['mfa', 'unlock', '--username', e.username, '--database', server.testStore.url, '--json']);
     assert.equal(unlocked.code, 0, unlocked.stderr);
-    assert.deepEqual(JSON.parse(unlocked.stdout), { id: e.userId, username: e.username, unlocked: true });
+    assert.deepEqual(JSON.parse(unlocked.stdout), { id: e.userId, username: e.username, domain: 'local', unlocked: true });
 
     assert.equal((await exchangeRaw(server, e.apiToken, e.recoveryCodes[0])).status, 200, 'recovery codes kept');
     const signedIn = await exchangeRaw(server, e.apiToken, codeFor(e.secret, clock));
