@@ -6,10 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { decodeProtectedHeader } from 'jose';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../../src/cli/main.js';
+import { runCliInProcess } from '../support/cli.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { createTestStore } from '../support/store.js';
 
@@ -18,19 +17,7 @@ const JWKS = '/csp/gateway/am/api/auth/token-public-key?format=jwks';
 const ENTRY = join(import.meta.dirname, '..', 'ops', 'support', 'cli-entry.ts');
 const kidOf = (token: string) => decodeProtectedHeader(token).kid as string;
 
-/** The CLI in this process, with no environment: the master key comes only from the flags given. */
-async function cli(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const input = new PassThrough();
-  input.end(stdin);
-  const code = await runCli(args, { stdout, stderr, stdin: input, env: {} });
-  return { code, stdout: out, stderr: err };
-}
+const cli = runCliInProcess;
 
 /** A master key file of 64 hex characters with the given mode. */
 function writeKeyFile(path: string, key: Buffer, mode: number): string {

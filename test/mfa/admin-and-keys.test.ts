@@ -3,24 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../../src/cli/main.js';
+import { runCliInProcess } from '../support/cli.js';
 import { DEFAULTS } from '../../src/config.js';
 import { devMasterKeyPath, resolveServeMasterKey } from '../../src/cli/master-key.js';
 import { startTestServer, TestClock, type TestServer } from '../support/server.js';
 import { codeFor, enrol, exchangeRaw, MFA, postJson, stepAlignedMs } from './support.js';
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const code = await runCli(args, { stdout, stderr, stdin: new PassThrough(), env: {} });
-  return { code, stdout: out, stderr: err };
-}
+const cli = runCliInProcess;
 
 describe('principal-mfa mfa reset', () => {
   let server: TestServer;

@@ -1,24 +1,14 @@
 // Repeated lockouts: each lasts twice as long (at most 24 h); 100 failures in a row lock until an admin unlocks.
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../../src/cli/main.js';
+import { runCliInProcess } from '../support/cli.js';
 import { decideAttempt, lockDurationSeconds, MAX_CONSECUTIVE_FAILURES } from '../../src/mfa/lockout.js';
 import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';
 import { codeFor, type Enrolled, enrol, exchangeRaw, MFA, PERIOD_MS, postJson, stepAlignedMs, wrongCodeFor } from './support.js';
 
 const DAY_MS = 24 * 3_600_000;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const code = await runCli(args, { stdout, stderr, stdin: new PassThrough(), env: {} });
-  return { code, stdout: out, stderr: err };
-}
+const cli = runCliInProcess;
 
 /** `count` wrong passcodes at the exchange (which needs no access token: the clock jumps past their lifetime here). */
 async function fail(server: TestServer, clock: TestClock, e: Enrolled, count: number): Promise<void> {
