@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { codeFor, MFA, PERIOD_MS, stepAlignedMs } from '../mfa/support.js';
-import { startTestServer, TestClock, type TestServer } from '../support/server.js';
+import { startTestServer, TestClock, type TestServer, serviceAccountToken } from '../support/server.js';
 import { expectError } from './error-contract.js';
 import { rawGet } from './raw-http.js';
 
@@ -102,13 +102,7 @@ describe('the access token in Authorization: Bearer', () => {
     } finally {
       clock.ms = start;
     }
-    const { clientId, clientSecret } = await server.createClient();
-    const res = await fetch(`${server.baseUrl}/csp/gateway/am/api/auth/authorize`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'client_credentials' }),
-    });
-    const appToken = ((await res.json()) as { access_token: string }).access_token;
+    const appToken = await serviceAccountToken(server);
     assert.equal(await expectError(await server.call(STATUS, { headers: bearer(appToken) }), 403, [appToken]), 'service_account_forbidden');
   });
 });

@@ -1,7 +1,7 @@
 // The MFA device lifecycle over a real socket: register, activate, rename, remove, turn on/off, recovery codes.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';
+import { expectCspError, startTestServer, TestClock, type TestServer, serviceAccountToken } from '../support/server.js';
 import { codeFor, enrol, MFA, PERIOD_MS, postJson, stepAlignedMs, stepUpToken, wrongCodeFor } from './support.js';
 
 describe('MFA device lifecycle', () => {
@@ -190,13 +190,7 @@ describe('MFA device lifecycle', () => {
   });
 
   it('refuses every MFA endpoint to a service-account token (403) and to a missing token (401)', async () => {
-    const { clientId, clientSecret } = await server.createClient();
-    const res = await fetch(`${server.baseUrl}/csp/gateway/am/api/auth/authorize`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'client_credentials' }),
-    });
-    const appToken = ((await res.json()) as { access_token: string }).access_token;
+    const appToken = await serviceAccountToken(server);
     for (const [method, path, body] of [
       ['POST', `${MFA}/device`, { deviceName: 'x' }],
       ['POST', `${MFA}/device/activate`, { passcode: '123456' }],

@@ -7,7 +7,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { nowSeconds } from '../../src/clock.js';
 import { deleteUser, setUserEnabled } from '../../src/principals/users.js';
 import { expectError } from '../http/error-contract.js';
-import { startTestServer, TestClock, type TestServer } from '../support/server.js';
+import { startTestServer, TestClock, type TestServer, serviceAccountToken } from '../support/server.js';
 
 const LOGGED_IN_USER = '/csp/gateway/am/api/loggedin/user';
 /** CSP's BaseUserDto fields this service may send; anything else is a strict client's parse failure. */
@@ -55,13 +55,7 @@ describe('GET /csp/gateway/am/api/loggedin/user', () => {
     assert.equal(await expectError(await server.call(LOGGED_IN_USER), 401), 'unauthenticated');
     assert.equal(await expectError(await server.call(LOGGED_IN_USER, { token: 'not-a-jwt' }), 401), 'invalid_token');
 
-    const { clientId, clientSecret } = await server.createClient();
-    const res = await fetch(`${server.baseUrl}/csp/gateway/am/api/auth/authorize`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'client_credentials' }),
-    });
-    const appToken = ((await res.json()) as { access_token: string }).access_token;
+    const appToken = await serviceAccountToken(server);
     assert.equal(await expectError(await server.call(LOGGED_IN_USER, { token: appToken }), 403, [appToken]), 'service_account_forbidden');
 
     const { accessToken, user } = await server.accessTokenFor();

@@ -130,3 +130,14 @@ export function expectCspError(body: any, status: number, requestId?: string | n
   if (requestId !== undefined && body.requestId !== requestId) throw new Error(`requestId ${body.requestId} != x-request-id ${requestId}`);
   return body;
 }
+
+/** A new service account's access token, by the client-credentials grant over HTTP. */
+export async function serviceAccountToken(server: TestServer): Promise<string> {
+  const { clientId, clientSecret } = await server.createClient();
+  const res = await fetch(`${server.baseUrl}/csp/gateway/am/api/auth/authorize`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'client_credentials' }),
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
