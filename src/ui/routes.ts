@@ -1,8 +1,8 @@
-// Serves the self-service MFA page: static HTML, one ES module and one stylesheet from public/mfa.
+// Serves the self-service MFA page: static HTML, its ES modules, one stylesheet and an icon from public/mfa.
 // The page talks to the API with same-origin fetches; nothing here touches tokens.
 
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
@@ -20,27 +20,44 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
-interface Asset {
-  url: string;
-  file: string;
-  contentType: string;
-  cacheControl: string;
-}
+/** The only kinds of file served; anything else in the folder (notes, editor backups) stays private. */
+const ASSET_CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
 
-const ASSETS: readonly Asset[] = [
-  { url: '/mfa', file: 'index.html', contentType: 'text/html; charset=utf-8', cacheControl: 'no-store' },
-  { url: '/mfa/assets/app.js', file: 'app.js', contentType: 'text/javascript; charset=utf-8', cacheControl: 'no-cache' },
-  { url: '/mfa/assets/app.css', file: 'app.css', contentType: 'text/css; charset=utf-8', cacheControl: 'no-cache' },
-  { url: '/mfa/assets/favicon.svg', file: 'favicon.svg', contentType: 'image/svg+xml', cacheControl: 'no-cache' },
-];
+const PAGE_FILE = 'index.html';
+/** Assets change with every release and carry no version in their URL, so the browser revalidates them. */
+const ASSET_CACHE_CONTROL = 'no-cache';
 
 /** Folder with the page's files; the same relative path works from src/ui and dist/ui. */
 export const UI_PUBLIC_DIR = fileURLToPath(new URL('../../public/mfa/', import.meta.url));
 
-/** Registers GET /mfa and its assets. Files are read once, here; a missing file fails registration. */
+/** Files under /mfa/assets/, as URL paths relative to UI_PUBLIC_DIR (forward slashes, subfolders included). */
+export async function listUiAssets(): Promise<string[]> {
+  const entries = await readdir(UI_PUBLIC_DIR, { recursive: true });
+  return entries
+    .map((entry) => entry.split(sep).join('/'))
+    .filter((path) => extname(path) in ASSET_CONTENT_TYPES && !path.split('/').some((part) => part.startsWith('.')))
+    .sort();
+}
+
+/**
+ * Registers GET /mfa and one exact route per asset. Files are read once, here; a missing page fails
+ * registration. Only the listed files have routes, so no request path ever reaches the file system:
+ * `..`, encoded slashes and any other name the router does not know end in the ordinary 404.
+ */
 export async function registerUiRoutes(app: FastifyInstance): Promise<void> {
+  const page = { url: '/mfa', file: PAGE_FILE, contentType: 'text/html; charset=utf-8', cacheControl: 'no-store' };
+  const assets = (await listUiAssets()).map((file) => ({
+    url: `/mfa/assets/${file}`,
+    file,
+    contentType: ASSET_CONTENT_TYPES[extname(file)]!,
+    cacheControl: ASSET_CACHE_CONTROL,
+  }));
   const loaded = await Promise.all(
-    ASSETS.map(async (asset) => ({ ...asset, body: await readFile(join(UI_PUBLIC_DIR, asset.file)) })),
+    [page, ...assets].map(async (asset) => ({ ...asset, body: await readFile(join(UI_PUBLIC_DIR, asset.file)) })),
   );
 
   for (const asset of loaded) {

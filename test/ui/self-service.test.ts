@@ -74,7 +74,7 @@ describe('self-service MFA page in a browser', () => {
 
     // MFA is on now: without a passcode the server's own message is shown.
     await signIn(apiToken);
-    await page.locator('#error', { hasText: 'MFA is turned on' }).waitFor({ state: 'visible' });
+    await page.locator('#signin-error', { hasText: 'MFA is turned on' }).waitFor({ state: 'visible' });
     assert.equal(await page.locator('#view-signin').isVisible(), true);
 
     clock.advance(30_000); // a fresh time step: the activation code may not be used again
