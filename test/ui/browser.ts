@@ -1,6 +1,8 @@
 // Headless Debian Chromium driven by playwright-core, with a record of CSP violations, console errors
 // and any request that leaves the test server (the pages must work without a CDN).
+import { after, before } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { startTestServer, type TestServer, type TestServerOptions } from '../support/server.js';
 
 export const CHROMIUM_PATH = process.env.PRINCIPAL_MFA_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -52,4 +54,18 @@ export async function openBrowser(baseUrl: string): Promise<BrowserSession> {
     violations: () => page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? []),
     close: () => browser.close(),
   };
+}
+
+/** For a describe(): a test server on a socket and a browser on it, opened before its tests and closed after them. */
+export function useServerAndBrowser(options: TestServerOptions = {}): { server: TestServer; browser: BrowserSession } {
+  const opened = {} as { server: TestServer; browser: BrowserSession };
+  before(async () => {
+    opened.server = await startTestServer(options);
+    opened.browser = await openBrowser(opened.server.baseUrl);
+  });
+  after(async () => {
+    await opened.browser?.close();
+    await opened.server?.close();
+  });
+  return opened;
 }

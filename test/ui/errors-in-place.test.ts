@@ -2,11 +2,11 @@
 // announced, on a phone-sized and a desktop-sized window: a wrong activation code, a refused turn-off, a
 // refused removal and an audit log that cannot be loaded because the session has ended.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { base32Decode, timeStep, totpAt } from '../../src/mfa/totp.js';
-import { startTestServer, TestClock, type TestServer } from '../support/server.js';
-import { type BrowserSession, openBrowser } from './browser.js';
+import { TestClock } from '../support/server.js';
+import { useServerAndBrowser } from './browser.js';
 
 const VIEWPORTS = [
   { width: 375, height: 812 },
@@ -14,18 +14,8 @@ const VIEWPORTS = [
 ];
 
 describe('errors on the self-service page, next to their control', () => {
-  let server: TestServer;
-  let browser: BrowserSession;
   const clock = new TestClock();
-
-  before(async () => {
-    server = await startTestServer({ clock });
-    browser = await openBrowser(server.baseUrl);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const ui = useServerAndBrowser({ clock });
 
   /** Scrolls to the top, then submits the form (or clicks the button) the way a person would, and returns the server's refusal. */
   async function submitFromTop(page: Page, selector: string, apiPath: string): Promise<{ message: string; requestId: string }> {
@@ -62,10 +52,10 @@ describe('errors on the self-service page, next to their control', () => {
 
   for (const viewport of VIEWPORTS) {
     it(`shows each error next to its form, in view and announced, at ${viewport.width}x${viewport.height}`, async () => {
-      const { page } = browser;
+      const { page } = ui.browser;
       await page.setViewportSize(viewport);
-      const { apiToken, password } = await server.createUser(`errors-${viewport.width}`);
-      await page.goto(`${server.baseUrl}/mfa`);
+      const { apiToken, password } = await ui.server.createUser(`errors-${viewport.width}`);
+      await page.goto(`${ui.server.baseUrl}/mfa`);
       await page.getByLabel('API token').fill(apiToken);
       await page.locator('#signin-form button[type=submit]').click();
       await page.locator('#view-dashboard').waitFor({ state: 'visible' });
@@ -97,14 +87,14 @@ describe('errors on the self-service page, next to their control', () => {
       await expectErrorNextTo(page, '#panel-activity', await submitFromTop(page, '#open-audit', '/mfa/audit'));
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'error-signin', 'focus is on the way back to sign-in');
 
-      assert.deepEqual(await browser.violations(), [], 'no Content-Security-Policy violations');
-      assert.deepEqual(browser.consoleErrors, []);
+      assert.deepEqual(await ui.browser.violations(), [], 'no Content-Security-Policy violations');
+      assert.deepEqual(ui.browser.consoleErrors, []);
     });
   }
 
   it('clears an error on the next attempt', async () => {
-    const { page } = browser;
-    await page.goto(`${server.baseUrl}/mfa`);
+    const { page } = ui.browser;
+    await page.goto(`${ui.server.baseUrl}/mfa`);
     await page.getByLabel('API token').fill('not-a-token');
     await page.locator('#signin-form button[type=submit]').click();
     const region = page.locator('#signin-error');

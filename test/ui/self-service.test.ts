@@ -5,10 +5,10 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { base32Decode, timeStep, totpAt } from '../../src/mfa/totp.js';
-import { startTestServer, TestClock, type TestServer } from '../support/server.js';
-import { type BrowserSession, openBrowser } from './browser.js';
+import { TestClock } from '../support/server.js';
+import { useServerAndBrowser } from './browser.js';
 
 // The README's screenshot is rewritten only on request, so a test run leaves the work tree clean.
 const SCREENSHOT_DIR = process.env.PRINCIPAL_MFA_UPDATE_SCREENSHOTS
@@ -16,31 +16,21 @@ const SCREENSHOT_DIR = process.env.PRINCIPAL_MFA_UPDATE_SCREENSHOTS
   : mkdtempSync(join(tmpdir(), 'pmfa-screens-'));
 
 describe('self-service MFA page in a browser', () => {
-  let server: TestServer;
-  let browser: BrowserSession;
   const clock = new TestClock();
-
-  before(async () => {
-    server = await startTestServer({ clock });
-    browser = await openBrowser(server.baseUrl);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const ui = useServerAndBrowser({ clock });
 
   async function signIn(apiToken: string, passcode?: string): Promise<void> {
-    const { page } = browser;
+    const { page } = ui.browser;
     await page.getByLabel('API token').fill(apiToken);
     if (passcode !== undefined) await page.getByLabel('Passcode (if MFA is on)').fill(passcode);
     await page.locator('#signin-form button[type=submit]').click();
   }
 
   it('enrols a device end to end, then signs out and back in with a passcode', async () => {
-    const { page } = browser;
-    const { user, apiToken } = await server.createUser('browser-user');
+    const { page } = ui.browser;
+    const { user, apiToken } = await ui.server.createUser('browser-user');
 
-    await page.goto(`${server.baseUrl}/mfa`);
+    await page.goto(`${ui.server.baseUrl}/mfa`);
     await page.locator('#view-signin').waitFor({ state: 'visible' });
     await signIn(apiToken);
     await page.locator('#view-dashboard').waitFor({ state: 'visible' });
@@ -85,18 +75,18 @@ describe('self-service MFA page in a browser', () => {
     assert.equal(await page.locator('#status-activated').textContent(), 'Yes');
     assert.equal(await page.locator('#status-turned-on').textContent(), 'Yes');
 
-    assert.deepEqual(await browser.violations(), [], 'no Content-Security-Policy violations');
-    assert.deepEqual(browser.consoleErrors, []);
-    assert.deepEqual(browser.foreignRequests, [], 'nothing is loaded from another origin');
+    assert.deepEqual(await ui.browser.violations(), [], 'no Content-Security-Policy violations');
+    assert.deepEqual(ui.browser.consoleErrors, []);
+    assert.deepEqual(ui.browser.foreignRequests, [], 'nothing is loaded from another origin');
   });
 
   it('serves the API reference at /docs offline under its strict policy', async () => {
-    const { page } = browser;
-    await page.goto(`${server.baseUrl}/docs`);
+    const { page } = ui.browser;
+    await page.goto(`${ui.server.baseUrl}/docs`);
     await page.locator('.swagger-ui .info .title', { hasText: 'principal-mfa' }).waitFor({ state: 'visible' });
     await page.locator('.opblock-summary-path', { hasText: '/csp/gateway/iam/vmwid/api/principal/mfa/status' }).first().waitFor();
-    assert.deepEqual(await browser.violations(), [], 'no Content-Security-Policy violations');
-    assert.deepEqual(browser.foreignRequests, [], 'nothing is loaded from another origin');
-    assert.deepEqual(browser.consoleErrors, []);
+    assert.deepEqual(await ui.browser.violations(), [], 'no Content-Security-Policy violations');
+    assert.deepEqual(ui.browser.foreignRequests, [], 'nothing is loaded from another origin');
+    assert.deepEqual(ui.browser.consoleErrors, []);
   });
 });
