@@ -1,7 +1,11 @@
 // PostgreSQL store: a pg connection pool behind Kysely, bounded so an outage fails fast instead of hanging.
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { Store } from './database.js';
+import type { Driver } from './driver.js';
+import { createKyselyQueryRunner } from './query-runner.js';
+import { DEVICE_STATE_SQL } from './repositories/devices.js';
+import type { HotReads } from './repositories/index.js';
+import { toUser, USER_BY_ID_SQL, type UserRow } from './repositories/principals.js';
 import type { Database } from './schema.js';
 
 /** Timeouts and pool size; an unreachable or stuck server must turn into an error within seconds. */
@@ -31,7 +35,26 @@ const types = {
   },
 } as pg.CustomTypesConfig;
 
-export async function openPostgres(url: string): Promise<Store> {
+/** The same statements as SQLite's, in PostgreSQL's placeholder syntax. */
+const USER_BY_ID_PG = USER_BY_ID_SQL.replace('?', '$1');
+/** Aliased to the DeviceState fields (turned_on = 1 is a boolean here), so the row is the domain object. */
+const DEVICE_STATE_PG = DEVICE_STATE_SQL.replace('device_name, activated_at, turned_on', 'device_name as "deviceName", activated_at as "activatedAt", turned_on = 1 as "turnedOn"').replace('?', '$1');
+
+/** The hot reads as named prepared statements: parsed and planned once per connection instead of on every request. */
+function createPostgresHotReads(pool: pg.Pool): HotReads {
+  return {
+    async findUserById(id) {
+      const { rows } = await pool.query<UserRow>({ name: 'principal-mfa:user-by-id', text: USER_BY_ID_PG, values: [id] });
+      return rows[0] && toUser(rows[0]);
+    },
+    async findDeviceState(userId) {
+      const { rows } = await pool.query({ name: 'principal-mfa:device-state', text: DEVICE_STATE_PG, values: [userId] });
+      return rows[0];
+    },
+  };
+}
+
+export async function openPostgres(url: string): Promise<Driver> {
   const pool = new pg.Pool({
     connectionString: url,
     max: POSTGRES_LIMITS.poolSize,
@@ -52,7 +75,11 @@ export async function openPostgres(url: string): Promise<Store> {
   return {
     kind: 'postgres',
     db,
-    pgPool: pool,
+    openHotReads: () => createPostgresHotReads(pool),
+    // PostgreSQL dumps hold only live rows.
+    eraseFreedPages: (work) => work(),
+    // The server does the work of a slow statement: the event loop only waits.
+    openQueryRunner: () => createKyselyQueryRunner(db),
     async close() {
       await db.destroy(); // ends the pool
     },
