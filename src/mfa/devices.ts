@@ -7,7 +7,8 @@ import { isActivated, replaceRecoveryCodes } from './device-store.js';
 import { requireMasterKey, type SecondFactorDeps, withSecondFactor } from './second-factor.js';
 import { encryptSeed } from './seed-crypto.js';
 import { getMfaStatus, type UserMfaStatus } from './status.js';
-import { base32Encode, generateSecret, otpauthUri } from './totp.js';
+import { base32Encode } from './base32.js';
+import { generateSecret, otpauthUri } from './totp.js';
 
 /** Shown in authenticator apps next to the account name. */
 export const OTPAUTH_ISSUER = 'principal-mfa';
