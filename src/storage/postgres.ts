@@ -3,7 +3,6 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Driver } from './driver.js';
 import { createKyselyQueryRunner } from './query-runner.js';
-import { DEVICE_STATE_SQL } from './repositories/devices.js';
 import type { HotReads } from './repositories/index.js';
 import { toUser, USER_BY_ID_SQL, type UserRow } from './repositories/principals.js';
 import type { Database } from './schema.js';
@@ -35,10 +34,10 @@ const types = {
   },
 } as pg.CustomTypesConfig;
 
-/** The same statements as SQLite's, in PostgreSQL's placeholder syntax. */
+/** The same statement as SQLite's, in PostgreSQL's placeholder syntax. */
 const USER_BY_ID_PG = USER_BY_ID_SQL.replace('?', '$1');
-/** Aliased to the DeviceState fields (turned_on = 1 is a boolean here), so the row is the domain object. */
-const DEVICE_STATE_PG = DEVICE_STATE_SQL.replace('device_name, activated_at, turned_on', 'device_name as "deviceName", activated_at as "activatedAt", turned_on = 1 as "turnedOn"').replace('?', '$1');
+/** Columns named after DeviceState's fields (and `turned_on = 1` a boolean here): the row is the domain object, nothing to map. */
+const DEVICE_STATE_PG = 'select device_name as "deviceName", activated_at as "activatedAt", turned_on = 1 as "turnedOn" from mfa_devices where user_id = $1';
 
 /** The hot reads as named prepared statements: parsed and planned once per connection instead of on every request. */
 function createPostgresHotReads(pool: pg.Pool): HotReads {

@@ -29,7 +29,7 @@ export interface DeviceStateRow {
   turned_on: number;
 }
 
-/** The hot read by user id, for the drivers' prepared statements (sqlite-hot-reads.ts, postgres.ts). */
+/** The hot read by user id, prepared once on the SQLite reader connection (sqlite-hot-reads.ts). */
 export const DEVICE_STATE_SQL = 'select device_name, activated_at, turned_on from mfa_devices where user_id = ?';
 
 const toEpochMs = (value: number | null): number | null => (value === null ? null : Number(value));
