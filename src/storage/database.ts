@@ -18,15 +18,13 @@ export async function openStore(url: string): Promise<Store> {
   if (path !== undefined) driver = openSqlite(path);
   else if (/^postgres(ql)?:\/\//i.test(url)) driver = await (await import('./postgres.js')).openPostgres(url); // pg is loaded only when used
   else throw new Error(`Unsupported database URL scheme (use sqlite:PATH or postgres://...)`);
-  let store: Store;
   try {
     await migrateToLatest(driver.db);
-    store = createStore(driver);
+    return createStore(driver);
   } catch (error) {
     await driver.close();
     throw error;
   }
-  return store;
 }
 
 function createStore(driver: Driver): Store {
