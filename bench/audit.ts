@@ -7,7 +7,6 @@ import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createAuditExecutor } from '../src/audit/executor.js';
-import { countQuery, keyAtQuery, pageQuery } from '../src/audit/keyset.js';
 import type { AuditLogRequest } from '../src/audit/query.js';
 import { recordAuditEvent } from '../src/audit/record.js';
 import { purgeAuditEventsBefore } from '../src/audit/retention.js';
@@ -16,8 +15,10 @@ import { systemClock } from '../src/clock.js';
 import { DEFAULTS } from '../src/config.js';
 import { createUser, userSubject, type User } from '../src/principals/users.js';
 import { createServices } from '../src/services.js';
+import { countQuery, keyAtQuery, pageQuery } from '../src/storage/audit-log.js';
 import { openStore } from '../src/storage/database.js';
 import { USER_PERMS } from '../src/tokens/access-tokens.js';
+import { kyselyOf, sqliteOf } from '../src/storage/internal.js';
 
 const { values: args } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, dir: { type: 'string', default: '.bench' } }, strict: true });
 const events = Number(args.events);
@@ -30,7 +31,7 @@ const EXPIRED = 50_000;
 mkdirSync(dir, { recursive: true });
 for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
 const store = await openStore(`sqlite:${file}`);
-const sqlite = store.sqlite!;
+const sqlite = sqliteOf(store)!;
 const now = Date.now();
 const victim = await createUser(store, systemClock, { username: 'victim' });
 const bystander = await createUser(store, systemClock, { username: 'bystander' });
@@ -64,13 +65,13 @@ const all: AuditLogRequest = { startDate: 0, endDate: now };
 const rare: AuditLogRequest = { ...all, actions: ['MFA_DISABLE'] };
 const mid = { eventDate: now - Math.floor(events / 2) * 1000, seq: Number.MAX_SAFE_INTEGER };
 const shapes: [string, { compile(): { sql: string; parameters: readonly unknown[] } }, string][] = [
-  ['count, capped at 10,000 (no filter)', countQuery(store.db, victim.id, all, 10_000), 'worker'],
-  ['first page of 200 (seek from the newest)', pageQuery(store.db, victim.id, all, undefined, 200), 'worker'],
-  ['page of 200 from a cursor half-way down', pageQuery(store.db, victim.id, all, mid, 200), 'worker'],
-  ['key at position 10,000 (a jump, no cursor)', keyAtQuery(store.db, victim.id, all, 10_000), 'worker'],
-  ['eventIds filter (20 ids)', pageQuery(store.db, victim.id, { ...all, eventIds: Array.from({ length: 20 }, () => randomUUID()) }, undefined, 20), 'worker'],
-  ['count with a rare action filter (scans the range)', countQuery(store.db, victim.id, rare, 10_000), 'worker'],
-  ['page with a rare action filter (scans the range)', pageQuery(store.db, victim.id, rare, undefined, 20), 'worker'],
+  ['count, capped at 10,000 (no filter)', countQuery(kyselyOf(store), victim.id, all, 10_000), 'worker'],
+  ['first page of 200 (seek from the newest)', pageQuery(kyselyOf(store), victim.id, all, undefined, 200), 'worker'],
+  ['page of 200 from a cursor half-way down', pageQuery(kyselyOf(store), victim.id, all, mid, 200), 'worker'],
+  ['key at position 10,000 (a jump, no cursor)', keyAtQuery(kyselyOf(store), victim.id, all, 10_000), 'worker'],
+  ['eventIds filter (20 ids)', pageQuery(kyselyOf(store), victim.id, { ...all, eventIds: Array.from({ length: 20 }, () => randomUUID()) }, undefined, 20), 'worker'],
+  ['count with a rare action filter (scans the range)', countQuery(kyselyOf(store), victim.id, rare, 10_000), 'worker'],
+  ['page with a rare action filter (scans the range)', pageQuery(kyselyOf(store), victim.id, rare, undefined, 20), 'worker'],
 ];
 function timeMs(run: () => unknown, times = 7): { median: number; max: number } {
   run();
@@ -91,7 +92,7 @@ for (const [name, query, where] of shapes) {
   const t = timeMs(() => statement.all(...parameters));
   log(`${name} | ${t.median.toFixed(2)} | ${t.max.toFixed(2)} | ${where}`);
 }
-const insertTime = timeMs(() => recordAuditEvent(store.db, { user: victim, action: 'AUTHENTICATION_WITHOUT_MFA', modifiedBy: victim.username, eventDate: Date.now() }), 201);
+const insertTime = timeMs(() => recordAuditEvent(store, { user: victim, action: 'AUTHENTICATION_WITHOUT_MFA', modifiedBy: victim.username, eventDate: Date.now() }), 201);
 log(`insert one event (every exchange) | ${insertTime.median.toFixed(2)} | ${insertTime.max.toFixed(2)} | event loop`);
 
 // 2. The running server: the bystander's status while the victim's audit log is queried and purged.
@@ -142,7 +143,7 @@ const purger = createAuditExecutor(store);
 let purge = '';
 await phase(`the purge deletes ${EXPIRED.toLocaleString('en')} expired events`, async () => {
   const started = Date.now();
-  const deleted = await purgeAuditEventsBefore(store.db, purger, now - 400 * DAY_MS);
+  const deleted = await purgeAuditEventsBefore(store, purger, now - 400 * DAY_MS);
   purge = `purge: ${deleted.toLocaleString('en')} events in ${((Date.now() - started) / 1000).toFixed(1)} s`;
 });
 log(purge);

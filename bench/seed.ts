@@ -9,6 +9,7 @@ import { openStore, type Store } from '../src/storage/database.js';
 import { AccessTokenIssuer, USER_PERMS } from '../src/tokens/access-tokens.js';
 import { KeyRing } from '../src/tokens/key-ring.js';
 import { prepareSigningKeys, retiredKeyRetentionMs } from '../src/tokens/signing-keys.js';
+import { sqliteOf } from '../src/storage/internal.js';
 
 export interface SeedOptions {
   file: string;
@@ -65,7 +66,7 @@ export async function seedStore(options: SeedOptions): Promise<SeededUser[]> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
   const store = await openStore(`sqlite:${file}`); // runs the real migrations
   try {
-    const sqlite = store.sqlite as NonNullable<typeof store.sqlite>;
+    const sqlite = sqliteOf(store)!;
     // A throw-away file: durability during the bulk load buys nothing.
     sqlite.pragma('synchronous = OFF');
     const insert = sqlite.prepare('insert into users (id, username, domain, org_id, password_hash, enabled, created_at) values (?, ?, ?, ?, NULL, 1, ?)');

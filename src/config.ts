@@ -1,7 +1,6 @@
 // The only reader of command-line flags and environment variables. Validated once, frozen.
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { DEFAULT_DATABASE_URL } from './storage/database.js';
 import { parseTrustedIssuers, type TrustedIssuer } from './tokens/trusted-issuer-config.js';
 
 export type { TrustedIssuer };
@@ -42,6 +41,7 @@ export interface Config {
 
 export type TrustProxy = boolean | number | readonly string[];
 
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/principal-mfa.db';
 export const DEFAULT_ISSUER = 'https://principal-mfa.local/csp/gateway/am/api';
 
 export const DEFAULTS: Config = Object.freeze({

@@ -1,17 +1,12 @@
 // Reading the principal's MFA audit log (CSP's PrincipalMfaAuditLogRequest), with every 400 rule.
 import type { Clock } from '../clock.js';
 import { ApiError } from '../errors.js';
-import type { Store } from '../storage/database.js';
+import type { AuditEvent, AuditFilter } from '../storage/audit-log.js';
 import type { AuditExecutor } from './executor.js';
-import { type AuditKey, type AuditRow, countQuery, keyAtQuery, type PageCursors, pageQuery } from './keyset.js';
+import type { AuditKey, PageCursors } from './keyset.js';
 import { AUDIT_ACTIONS } from './record.js';
 
-export interface AuditLogRequest {
-  startDate: number;
-  endDate: number;
-  actions?: string[];
-  deviceNames?: string[];
-  eventIds?: string[];
+export interface AuditLogRequest extends AuditFilter {
   pageStart?: number;
   pageLimit?: number;
 }
@@ -77,7 +72,6 @@ export function validateAuditRequest(request: AuditLogRequest, nowMs: number): {
 }
 
 export interface AuditLogReader {
-  store: Store;
   executor: AuditExecutor;
   cursors: PageCursors;
   clock: Clock;
@@ -91,9 +85,7 @@ export interface AuditLogReader {
  */
 export async function queryAuditLog(reader: AuditLogReader, user: { id: string }, request: AuditLogRequest): Promise<PagedAuditLog> {
   const { startIndex, pageLimit } = validateAuditRequest(request, reader.clock.now());
-  const { db } = reader.store;
-  const [count] = await reader.executor.rows(countQuery(db, user.id, request, AUDIT_PAGING.maxResults));
-  const totalResults = Number(count?.total ?? 0);
+  const totalResults = await reader.executor.countEvents(user.id, request, AUDIT_PAGING.maxResults);
   const page = { itemsPerPage: pageLimit, startIndex, totalResults, results: [] as MfaAuditLogDto[] };
   if (startIndex > totalResults) return page;
 
@@ -101,27 +93,26 @@ export async function queryAuditLog(reader: AuditLogReader, user: { id: string }
   if (startIndex > 1) {
     before = reader.cursors.get(user.id, request, startIndex);
     if (!before) {
-      const [key] = await reader.executor.rows(keyAtQuery(db, user.id, request, startIndex - 1));
-      if (!key) return page;
-      before = { eventDate: Number(key.event_date), seq: Number(key.seq) };
+      before = await reader.executor.findKeyAt(user.id, request, startIndex - 1);
+      if (!before) return page;
     }
   }
   // The window ends at maxResults: a page that would reach past it is cut there.
   const limit = Math.min(pageLimit, AUDIT_PAGING.maxResults - startIndex + 1);
-  const rows = await reader.executor.rows(pageQuery(db, user.id, request, before, limit));
-  const last = rows.at(-1);
-  if (last && rows.length === limit) reader.cursors.set(user.id, request, startIndex + limit, { eventDate: Number(last.event_date), seq: Number(last.seq) });
-  page.results = rows.map(toDto);
+  const events = await reader.executor.findPage(user.id, request, before, limit);
+  const last = events.at(-1);
+  if (last && events.length === limit) reader.cursors.set(user.id, request, startIndex + limit, { eventDate: last.eventDate, seq: last.seq });
+  page.results = events.map(toDto);
   return page;
 }
 
-function toDto(r: AuditRow): MfaAuditLogDto {
+function toDto(e: AuditEvent): MfaAuditLogDto {
   return {
-    action: r.action,
-    details: r.device_name === null ? {} : { deviceName: r.device_name },
-    eventDate: Number(r.event_date),
-    eventId: r.event_id,
-    modifiedBy: r.modified_by,
-    username: r.username,
+    action: e.action,
+    details: e.deviceName === null ? {} : { deviceName: e.deviceName },
+    eventDate: e.eventDate,
+    eventId: e.eventId,
+    modifiedBy: e.modifiedBy,
+    username: e.username,
   };
 }

@@ -1,7 +1,5 @@
 // Writing MFA audit events; callers pass their transaction so an event commits with the change it describes.
-import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { Database } from '../storage/schema.js';
+import type { Repositories } from '../storage/repositories/index.js';
 
 /** CSP's audit actions (PrincipalMfaAuditLogRequest.actions), then this service's own two. */
 export const AUDIT_ACTIONS = [
@@ -35,17 +33,8 @@ export interface AuditEventInput {
   eventDate: number;
 }
 
-export async function recordAuditEvent(db: Kysely<Database>, event: AuditEventInput): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      event_id: randomUUID(),
-      user_id: event.user.id,
-      username: event.user.username,
-      action: event.action,
-      device_name: event.deviceName ?? null,
-      modified_by: event.modifiedBy,
-      event_date: event.eventDate,
-    })
-    .execute();
+/** `repos` is the transaction of the change the event describes (or the store, for an event that is the only write). */
+export function recordAuditEvent(repos: Pick<Repositories, 'audit'>, event: AuditEventInput): Promise<void> {
+  const { user, action, deviceName, modifiedBy, eventDate } = event;
+  return repos.audit.record({ userId: user.id, username: user.username, action, deviceName: deviceName ?? null, modifiedBy, eventDate });
 }

@@ -1,8 +1,7 @@
 // Audit retention (--audit-retention-days): events older than that are deleted, a small batch at a time.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
-import type { Database } from '../storage/schema.js';
+import type { Store } from '../storage/database.js';
 import type { AuditExecutor } from './executor.js';
 
 /**
@@ -21,16 +20,14 @@ export interface PurgeOptions {
 }
 
 /** Deletes the events dated before `cutoffMs`; returns how many were deleted. */
-export async function purgeAuditEventsBefore(db: Kysely<Database>, executor: AuditExecutor, cutoffMs: number, options: PurgeOptions = {}): Promise<number> {
+export async function purgeAuditEventsBefore(store: Store, executor: AuditExecutor, cutoffMs: number, options: PurgeOptions = {}): Promise<number> {
   const { batchRows = AUDIT_PURGE.batchRows, pauseMs = AUDIT_PURGE.pauseMs } = options;
-  // One index seek on this connection first: usually nothing has expired, and then no batch (and on
-  // SQLite no worker) is needed at all.
-  if (!(await db.selectFrom('audit_events').select('seq').where('event_date', '<', cutoffMs).limit(1).executeTakeFirst())) return 0;
-  const batch = db.selectFrom('audit_events').select('seq').where('event_date', '<', cutoffMs).limit(batchRows);
-  const statement = db.deleteFrom('audit_events').where('seq', 'in', batch);
+  // One index seek on the store's own connection first: usually nothing has expired, and then no batch
+  // (and on SQLite no worker) is needed at all.
+  if (!(await store.audit.hasEventsBefore(cutoffMs))) return 0;
   let deleted = 0;
   for (;;) {
-    const changed = await executor.run(statement);
+    const changed = await executor.deleteBatchBefore(cutoffMs, batchRows);
     deleted += changed;
     if (changed < batchRows || options.stopped?.()) return deleted;
     await sleep(pauseMs);
@@ -47,7 +44,7 @@ export interface AuditRetention {
  * retentionDays 0 keeps events forever. Failures are reported to `onError` and retried next hour.
  */
 export function scheduleAuditRetention(options: {
-  db: Kysely<Database>;
+  store: Store;
   executor: AuditExecutor;
   clock: Clock;
   retentionDays: number;
@@ -60,7 +57,7 @@ export function scheduleAuditRetention(options: {
   const purge = () => {
     if (running || stopped) return;
     const cutoffMs = options.clock.now() - options.retentionDays * DAY_MS;
-    running = purgeAuditEventsBefore(options.db, options.executor, cutoffMs, { stopped: () => stopped })
+    running = purgeAuditEventsBefore(options.store, options.executor, cutoffMs, { stopped: () => stopped })
       .then((deleted) => {
         if (deleted > 0) options.onPurged(deleted);
       }, options.onError)

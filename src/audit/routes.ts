@@ -47,7 +47,7 @@ export function auditRoutes(services: Services): FastifyPluginAsync {
     let retention: AuditRetention | undefined;
     app.addHook('onReady', async () => {
       retention = scheduleAuditRetention({
-        db: services.store.db,
+        store: services.store,
         executor,
         clock: services.clock,
         retentionDays: services.config.auditRetentionDays,

@@ -1,7 +1,8 @@
 // Shared CLI plumbing: argument parsing, opening the store, printing results, one-line errors.
 import { parseArgs } from 'node:util';
 import { systemClock } from '../clock.js';
-import { openStore, DEFAULT_DATABASE_URL, type Store } from '../storage/database.js';
+import { DEFAULT_DATABASE_URL } from '../config.js';
+import { openStore, type Store } from '../storage/database.js';
 import { findUserByUsername, type User } from '../principals/users.js';
 
 export class CliError extends Error {}

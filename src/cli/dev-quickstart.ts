@@ -3,7 +3,7 @@
 import { createApiToken } from '../tokens/api-tokens.js';
 import { hashPassword } from '../principals/passwords.js';
 import { createUser, findUserByUsername } from '../principals/users.js';
-import { DEFAULT_DATABASE_URL } from '../storage/database.js';
+import { DEFAULT_DATABASE_URL } from '../config.js';
 import type { Services } from '../services.js';
 import type { CliIo } from './common.js';
 
@@ -12,7 +12,7 @@ export const DEMO_PASSWORD = 'demo-password';
 
 export async function printDevQuickstart(services: Services, address: string, io: CliIo): Promise<void> {
   const { store, clock } = services;
-  const anyUser = await store.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  const anyUser = await store.principals.hasAny();
   const base = address.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
   const lines = ['', '── principal-mfa development quickstart ──'];
   if (anyUser) {

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { passwordHashProblem } from '../principals/passwords.js';
 import { DEFAULT_DOMAIN, DEFAULT_ORG } from '../principals/users.js';
 import type { Store } from '../storage/database.js';
-import type { UsersTable } from '../storage/schema.js';
+import type { ImportedUser } from '../storage/repositories/principals.js';
 import { type CliIo, CliError, clock, parseCommandArgs, printResult, requireString, withStore } from './common.js';
 
 // The same rules as `users create`.
@@ -16,8 +16,6 @@ const ORG = /^[A-Za-z0-9._-]{1,255}$/;
 const FIELDS = new Set(['username', 'org', 'passwordHash']);
 /** Rows per transaction: large enough to amortise the commit, small enough to bound memory. */
 export const BATCH_ROWS = 1000;
-/** Rows per INSERT statement (SQLite allows 32766 bound values; 7 columns each). */
-const ROWS_PER_STATEMENT = 500;
 const PROGRESS_EVERY_MS = 250;
 
 export interface ImportSummary {
@@ -44,7 +42,7 @@ export function uuidV7(nowMs: number): string {
 }
 
 /** A parsed line, or the reason it is refused. */
-export function parseUserLine(line: string): { row: Omit<UsersTable, 'id' | 'created_at'> } | { error: string } {
+export function parseUserLine(line: string): { row: ImportedUser } | { error: string } {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -63,25 +61,12 @@ export function parseUserLine(line: string): { row: Omit<UsersTable, 'id' | 'cre
     const problem = typeof passwordHash === 'string' ? passwordHashProblem(passwordHash) : 'passwordHash must be a string';
     if (problem) return { error: problem };
   }
-  return { row: { username, domain: DEFAULT_DOMAIN, org_id: org, password_hash: passwordHash as string | null, enabled: 1 } };
+  return { row: { username, domain: DEFAULT_DOMAIN, orgId: org, passwordHash: passwordHash as string | null } };
 }
 
 /** Inserts the rows that are new; returns how many were inserted. One transaction per call. */
-export async function insertNewUsers(store: Store, rows: Omit<UsersTable, 'id' | 'created_at'>[], nowMs: number): Promise<number> {
-  return store.db.transaction().execute(async (trx) => {
-    let inserted = 0;
-    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-      const values = rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => ({ ...r, id: uuidV7(Date.now()), created_at: nowMs }));
-      const result = await trx
-        .insertInto('users')
-        .values(values)
-        // The unique index on local names is partial (issuer is null): the target must say so (migration 003).
-        .onConflict((oc) => oc.columns(['domain', 'username']).where('issuer', 'is', null).doNothing())
-        .executeTakeFirst();
-      inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
-    }
-    return inserted;
-  });
+export async function insertNewUsers(store: Store, rows: ImportedUser[], nowMs: number): Promise<number> {
+  return store.transaction((tx) => tx.principals.insertNewLocal(rows, nowMs, () => uuidV7(Date.now())));
 }
 
 function formatProgress(lines: number, elapsedMs: number, bytesRead: number, totalBytes: number): string {
@@ -109,7 +94,7 @@ export async function importUsersCommand(args: string[], io: CliIo): Promise<voi
     const input = createReadStream(file);
     // crlfDelay: Infinity treats \r\n as one line break, so files from Windows import the same.
     const lines = createInterface({ input, crlfDelay: Infinity });
-    let batch: Omit<UsersTable, 'id' | 'created_at'>[] = [];
+    let batch: ImportedUser[] = [];
     let lastProgress = 0;
     const flush = async () => {
       if (batch.length === 0) return;

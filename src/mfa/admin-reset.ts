@@ -3,15 +3,15 @@ import { ADMIN_ACTOR, recordAuditEvent } from '../audit/record.js';
 import type { Clock } from '../clock.js';
 import type { User } from '../principals/users.js';
 import type { Store } from '../storage/database.js';
-import { deleteMfaState, findDevice } from './device-store.js';
+import { deleteMfaState } from './device-store.js';
 
 /** Returns whether a device was removed. The audit event commits with the removal or not at all. */
 export async function resetMfa(store: Store, clock: Clock, user: User): Promise<{ removed: boolean; deviceName?: string }> {
-  return store.db.transaction().execute(async (trx) => {
-    const device = await findDevice(trx, user.id);
+  return store.transaction(async (trx) => {
+    const device = await trx.devices.findByUser(user.id);
     await deleteMfaState(trx, user.id);
     if (!device) return { removed: false };
-    await recordAuditEvent(trx, { user, action: 'MFA_DEACTIVATION', deviceName: device.device_name, modifiedBy: ADMIN_ACTOR, eventDate: clock.now() });
-    return { removed: true, deviceName: device.device_name };
+    await recordAuditEvent(trx, { user, action: 'MFA_DEACTIVATION', deviceName: device.deviceName, modifiedBy: ADMIN_ACTOR, eventDate: clock.now() });
+    return { removed: true, deviceName: device.deviceName };
   });
 }

@@ -1,11 +1,10 @@
 // The operations a password or a recent second factor must confirm: turn MFA on/off, remove the device,
 // new recovery codes. Step-up (RFC 9470): a current passcode in the body, or a token whose second factor is recent.
-import type { Kysely } from 'kysely';
 import { recordAuditEvent } from '../audit/record.js';
 import { ApiError } from '../errors.js';
 import type { User } from '../principals/users.js';
-import type { Database } from '../storage/schema.js';
-import { deleteMfaState, type DeviceRow, findDevice, isActivated, replaceRecoveryCodes } from './device-store.js';
+import type { Repositories } from '../storage/repositories/index.js';
+import { deleteMfaState, type Device, isActivated, replaceRecoveryCodes } from './device-store.js';
 import type { MfaDeps } from './devices.js';
 import { confirmPassword } from './password-check.js';
 import { looksLikeRecoveryCode } from './recovery-codes.js';
@@ -38,12 +37,12 @@ function requireStepUp(deps: MfaDeps, token: TokenAuthentication, factors: reado
 async function runConfirmed<T extends object>(
   deps: MfaDeps,
   user: User,
-  device: DeviceRow,
+  device: Device,
   passcode: string | undefined,
   acceptRecoveryCode: boolean,
-  change: (trx: Kysely<Database>, atMs: number) => Promise<T>,
+  change: (trx: Repositories, atMs: number) => Promise<T>,
 ): Promise<T> {
-  if (passcode === undefined) return deps.store.db.transaction().execute((trx) => change(trx, deps.clock.now()));
+  if (passcode === undefined) return deps.store.transaction((trx) => change(trx, deps.clock.now()));
   return withSecondFactor(deps, user, device, passcode, { acceptRecoveryCode, refusal: 'wrong_passcode' }, (trx, { atMs }) => change(trx, atMs));
 }
 
@@ -53,22 +52,15 @@ async function runConfirmed<T extends object>(
  * set) confirms either direction with a recent second factor alone.
  */
 export async function setMfaTurnedOn(deps: MfaDeps, user: User, proof: Confirmation, turnedOn: boolean): Promise<{ turnedOn: boolean }> {
-  const device = await findDevice(deps.store.db, user.id);
+  const device = await deps.store.devices.findByUser(user.id);
   if (!device || !isActivated(device)) throw new ApiError('mfa_device_not_found', 'MFA is not activated for this principal.');
   if (hasPassword(user) && !isGiven(proof.password)) throw new ApiError('invalid_request', 'password is required.');
   if ((!turnedOn || !hasPassword(user)) && proof.passcode === undefined) requireStepUp(deps, proof.token, ANY_SECOND_FACTOR, STEP_UP);
-  if (isGiven(proof.password)) await confirmPassword(deps, user, device.device_name, proof.password);
+  if (isGiven(proof.password)) await confirmPassword(deps, user, device.deviceName, proof.password);
   await runConfirmed(deps, user, device, proof.passcode, true, async (trx, atMs) => {
-    const result = await trx
-      .updateTable('mfa_devices')
-      .set({ turned_on: turnedOn ? 1 : 0 })
-      .where('user_id', '=', user.id)
-      .where('activated_at', 'is not', null)
-      .where('turned_on', '=', turnedOn ? 0 : 1)
-      .executeTakeFirst();
     // Already in the requested state: nothing changed, so nothing to audit.
-    if (Number(result.numUpdatedRows) === 1) {
-      await recordAuditEvent(trx, { user, action: turnedOn ? 'MFA_ENABLE' : 'MFA_DISABLE', deviceName: device.device_name, modifiedBy: user.username, eventDate: atMs });
+    if (await trx.devices.setTurnedOn(user.id, turnedOn)) {
+      await recordAuditEvent(trx, { user, action: turnedOn ? 'MFA_ENABLE' : 'MFA_DISABLE', deviceName: device.deviceName, modifiedBy: user.username, eventDate: atMs });
     }
     return {};
   });
@@ -82,29 +74,29 @@ export async function setMfaTurnedOn(deps: MfaDeps, user: User, proof: Confirmat
 export async function removeDevice(deps: MfaDeps, user: User, proof: Confirmation): Promise<void> {
   if (isGiven(proof.password) && proof.passcode !== undefined) throw new ApiError('invalid_request', 'Send either password or passcode.');
   if (hasPassword(user) && !isGiven(proof.password) && proof.passcode === undefined) throw new ApiError('invalid_request', 'Send either password or passcode.');
-  const device = await findDevice(deps.store.db, user.id);
+  const device = await deps.store.devices.findByUser(user.id);
   if (!device) throw new ApiError('mfa_device_not_found');
   if (proof.passcode === undefined) {
     if (isActivated(device) || !hasPassword(user)) requireStepUp(deps, proof.token, ANY_SECOND_FACTOR, STEP_UP);
-    if (isGiven(proof.password)) await confirmPassword(deps, user, device.device_name, proof.password);
+    if (isGiven(proof.password)) await confirmPassword(deps, user, device.deviceName, proof.password);
   }
   await runConfirmed(deps, user, device, proof.passcode, true, async (trx, atMs) => {
     await deleteMfaState(trx, user.id);
-    if (isActivated(device)) await recordAuditEvent(trx, { user, action: 'MFA_DEACTIVATION', deviceName: device.device_name, modifiedBy: user.username, eventDate: atMs });
+    if (isActivated(device)) await recordAuditEvent(trx, { user, action: 'MFA_DEACTIVATION', deviceName: device.deviceName, modifiedBy: user.username, eventDate: atMs });
     return {};
   });
 }
 
 /** A new set of recovery codes; the previous set stops working. Needs the device: a TOTP passcode, or a recent sign-in with one. */
 export async function regenerateRecoveryCodes(deps: MfaDeps, user: User, proof: Omit<Confirmation, 'password'>): Promise<{ recoveryCodes: string[] }> {
-  const device = await findDevice(deps.store.db, user.id);
+  const device = await deps.store.devices.findByUser(user.id);
   if (!device || !isActivated(device)) throw new ApiError('mfa_device_not_found', 'MFA is not activated for this principal.');
   // Refused before any verification: the code is not spent, and sending one is not a guess.
   if (proof.passcode !== undefined && looksLikeRecoveryCode(proof.passcode)) throw new ApiError('invalid_request', 'A recovery code cannot make new recovery codes: send a passcode from the MFA device.');
   if (proof.passcode === undefined) requireStepUp(deps, proof.token, ['otp'], STEP_UP_DEVICE);
   const { recoveryCodes } = await runConfirmed(deps, user, device, proof.passcode, false, async (trx, atMs) => {
     const codes = await replaceRecoveryCodes(trx, user.id, atMs);
-    await recordAuditEvent(trx, { user, action: 'MFA_RECOVERY_CODES_GENERATION', deviceName: device.device_name, modifiedBy: user.username, eventDate: atMs });
+    await recordAuditEvent(trx, { user, action: 'MFA_RECOVERY_CODES_GENERATION', deviceName: device.deviceName, modifiedBy: user.username, eventDate: atMs });
     return { recoveryCodes: codes };
   });
   return { recoveryCodes };

@@ -3,11 +3,12 @@ import QRCode from 'qrcode';
 import { recordAuditEvent } from '../audit/record.js';
 import { ApiError } from '../errors.js';
 import type { User } from '../principals/users.js';
-import { findDevice, isActivated, replaceRecoveryCodes, upsertPendingDevice } from './device-store.js';
+import { isActivated, replaceRecoveryCodes } from './device-store.js';
 import { requireMasterKey, type SecondFactorDeps, withSecondFactor } from './second-factor.js';
 import { encryptSeed } from './seed-crypto.js';
 import { getMfaStatus, type UserMfaStatus } from './status.js';
-import { base32Encode, generateSecret, otpauthUri } from './totp.js';
+import { base32Encode } from './base32.js';
+import { generateSecret, otpauthUri } from './totp.js';
 
 /** Shown in authenticator apps next to the account name. */
 export const OTPAUTH_ISSUER = 'principal-mfa';
@@ -42,7 +43,7 @@ export async function registerDevice(deps: MfaDeps, user: User, deviceNameInput:
   const masterKey = requireMasterKey(deps.masterKey);
   const secret = generateSecret();
   const { algorithm, digits, period } = TOTP_PARAMETERS;
-  const stored = await upsertPendingDevice(deps.store.db, {
+  const stored = await deps.store.devices.upsertPending({
     userId: user.id,
     deviceName,
     secretCiphertext: encryptSeed(masterKey, secret, user.id),
@@ -58,10 +59,10 @@ export async function registerDevice(deps: MfaDeps, user: User, deviceNameInput:
 }
 
 export async function activateDevice(deps: MfaDeps, user: User, passcode: string): Promise<{ activated: true; turnedOn: true; recoveryCodes: string[] }> {
-  const device = await findDevice(deps.store.db, user.id);
+  const device = await deps.store.devices.findByUser(user.id);
   if (!device || isActivated(device)) throw new ApiError('mfa_device_not_found', 'No MFA device is waiting for activation; register one first.');
   const { recoveryCodes } = await withSecondFactor(deps, user, device, passcode, { acceptRecoveryCode: false, activate: true, refusal: 'wrong_passcode' }, async (trx, { atMs }) => {
-    const audit = { user, deviceName: device.device_name, modifiedBy: user.username, eventDate: atMs };
+    const audit = { user, deviceName: device.deviceName, modifiedBy: user.username, eventDate: atMs };
     await recordAuditEvent(trx, { ...audit, action: 'MFA_ACTIVATION' });
     const codes = await replaceRecoveryCodes(trx, user.id, atMs);
     await recordAuditEvent(trx, { ...audit, action: 'MFA_RECOVERY_CODES_GENERATION' });
@@ -73,9 +74,8 @@ export async function activateDevice(deps: MfaDeps, user: User, passcode: string
 export async function renameDevice(deps: MfaDeps, user: User, deviceNameInput: string): Promise<UserMfaStatus> {
   const deviceName = parseDeviceName(deviceNameInput);
   const nowMs = deps.clock.now();
-  await deps.store.db.transaction().execute(async (trx) => {
-    const result = await trx.updateTable('mfa_devices').set({ device_name: deviceName }).where('user_id', '=', user.id).executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) throw new ApiError('mfa_device_not_found');
+  await deps.store.transaction(async (trx) => {
+    if (!(await trx.devices.rename(user.id, deviceName))) throw new ApiError('mfa_device_not_found');
     await recordAuditEvent(trx, { user, action: 'MFA_DEVICE_NAME_UPDATE', deviceName, modifiedBy: user.username, eventDate: nowMs });
   });
   return getMfaStatus(deps.store, user);

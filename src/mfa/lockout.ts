@@ -1,8 +1,10 @@
 // Durable per-principal lockout after consecutive failed passcodes, recovery codes or passwords (any endpoint),
 // escalating on repeated lockouts, with a hard cap on failures in a row (NIST SP 800-63B-4 §5.2.2).
-import { type Kysely, sql } from 'kysely';
 import { ApiError } from '../errors.js';
-import type { Database } from '../storage/schema.js';
+import type { Repositories } from '../storage/repositories/index.js';
+import type { LockoutState } from '../storage/repositories/lockouts.js';
+
+export type { LockoutState };
 
 export interface LockoutPolicy {
   /** Consecutive failures that lock verification. */
@@ -16,19 +18,10 @@ export const MAX_LOCKOUT_SECONDS = 24 * 3600;
 /** Failures in a row after which only an admin unlock (or `mfa reset`) lets the principal verify again. */
 export const MAX_CONSECUTIVE_FAILURES = 100;
 
-export interface LockoutState {
-  failedCount: number;
-  lockedUntil: number | null;
-  lockouts: number;
-  consecutiveFailures: number;
-}
-
 /** A counted attempt: the state it found, and the state it wrote (to undo it for a correct password). */
 export type AttemptReservation =
   | { allowed: true; before: LockoutState; after: LockoutState }
   | { allowed: false; retryAfterSeconds: number | undefined };
-
-const CLEAR = { failed_count: 0, locked_until: null, lockouts: 0, consecutive_failures: 0 };
 
 /** Length of the lock that a run of failures sets after `lockouts` earlier locks: doubling, capped. */
 export function lockDurationSeconds(lockouts: number, policy: LockoutPolicy): number {
@@ -60,43 +53,16 @@ export function decideAttempt(state: LockoutState, nowMs: number, policy: Lockou
 }
 
 /**
- * Reads the principal's row with the lock that serializes its attempts: the upsert's no-op update takes
- * the row lock (PostgreSQL) or the write lock (SQLite) before the read, so concurrent guesses for one
- * principal queue behind each other and the threshold stays exact. Call inside a transaction.
- */
-async function lockState(db: Kysely<Database>, userId: string): Promise<LockoutState> {
-  const row = await db
-    .insertInto('mfa_lockouts')
-    .values({ user_id: userId, ...CLEAR })
-    .onConflict((oc) => oc.column('user_id').doUpdateSet({ failed_count: sql.ref('mfa_lockouts.failed_count') }))
-    .returning(['failed_count', 'locked_until', 'lockouts', 'consecutive_failures'])
-    .executeTakeFirstOrThrow();
-  return {
-    failedCount: Number(row.failed_count),
-    lockedUntil: row.locked_until === null ? null : Number(row.locked_until),
-    lockouts: Number(row.lockouts),
-    consecutiveFailures: Number(row.consecutive_failures),
-  };
-}
-
-async function writeState(db: Kysely<Database>, userId: string, s: LockoutState): Promise<void> {
-  await db
-    .updateTable('mfa_lockouts')
-    .set({ failed_count: s.failedCount, locked_until: s.lockedUntil, lockouts: s.lockouts, consecutive_failures: s.consecutiveFailures })
-    .where('user_id', '=', userId)
-    .execute();
-}
-
-/**
  * Counts an attempt *before* verifying it, in the caller's transaction; a success then calls
  * clearFailures() (a second factor) or releaseAttempt() (a password), so it never counts.
  * While locked nothing is written: a correct code gets no further.
  */
-export async function reserveAttempt(db: Kysely<Database>, userId: string, nowMs: number, policy: LockoutPolicy): Promise<AttemptReservation> {
-  const before = await lockState(db, userId);
+export async function reserveAttempt(tx: Repositories, userId: string, nowMs: number, policy: LockoutPolicy): Promise<AttemptReservation> {
+  // The read takes the lock that queues concurrent guesses for one principal: the threshold stays exact.
+  const before = await tx.lockouts.lock(userId);
   const decision = decideAttempt(before, nowMs, policy);
   if (!decision.allowed) return decision;
-  await writeState(db, userId, decision.next);
+  await tx.lockouts.write(userId, decision.next);
   return { allowed: true, before, after: decision.next };
 }
 
@@ -105,11 +71,11 @@ export async function reserveAttempt(db: Kysely<Database>, userId: string, nowMs
  * a second factor does), or a known password would buy unlimited passcode guesses. The lock it may have
  * set is lifted only if no other attempt has changed it since; otherwise it stays (fail closed).
  */
-export async function releaseAttempt(db: Kysely<Database>, userId: string, reservation: Extract<AttemptReservation, { allowed: true }>): Promise<void> {
-  const now = await lockState(db, userId);
+export async function releaseAttempt(tx: Repositories, userId: string, reservation: Extract<AttemptReservation, { allowed: true }>): Promise<void> {
+  const now = await tx.lockouts.lock(userId);
   const { before, after } = reservation;
   const ownLock = after.lockedUntil !== null && now.lockedUntil === after.lockedUntil && now.lockouts === after.lockouts;
-  await writeState(db, userId, {
+  await tx.lockouts.write(userId, {
     failedCount: Math.max(0, now.failedCount - 1),
     consecutiveFailures: Math.max(0, now.consecutiveFailures - 1),
     lockedUntil: ownLock ? before.lockedUntil : now.lockedUntil,
@@ -118,13 +84,13 @@ export async function releaseAttempt(db: Kysely<Database>, userId: string, reser
 }
 
 /** A verified passcode or recovery code ends the run of failures and the escalation. */
-export async function clearFailures(db: Kysely<Database>, userId: string): Promise<void> {
-  await db.updateTable('mfa_lockouts').set(CLEAR).where('user_id', '=', userId).execute();
+export function clearFailures(tx: Repositories, userId: string): Promise<void> {
+  return tx.lockouts.clear(userId);
 }
 
 /** Admin unlock: clears the counts and any lock; returns whether the principal was locked at `nowMs`. */
-export async function unlockPrincipal(db: Kysely<Database>, userId: string, nowMs: number): Promise<boolean> {
-  const state = await lockState(db, userId);
-  await clearFailures(db, userId);
+export async function unlockPrincipal(tx: Repositories, userId: string, nowMs: number): Promise<boolean> {
+  const state = await tx.lockouts.lock(userId);
+  await clearFailures(tx, userId);
   return isLockedAt(state, nowMs);
 }

@@ -15,12 +15,12 @@ import type { SecondFactorDeps } from './second-factor.js';
 export async function confirmPassword(deps: SecondFactorDeps, user: User, deviceName: string | null, password: string): Promise<void> {
   await deps.passcodeGuard?.(user.id);
   const nowMs = deps.clock.now();
-  const reservation = await deps.store.db.transaction().execute((trx) => reserveAttempt(trx, user.id, nowMs, deps.lockout));
+  const reservation = await deps.store.transaction((trx) => reserveAttempt(trx, user.id, nowMs, deps.lockout));
   if (!reservation.allowed) throw lockedError(reservation.retryAfterSeconds);
   if (await verifyPassword(password, user.passwordHash)) {
-    await deps.store.db.transaction().execute((trx) => releaseAttempt(trx, user.id, reservation));
+    await deps.store.transaction((trx) => releaseAttempt(trx, user.id, reservation));
     return;
   }
-  await recordAuditEvent(deps.store.db, { user, action: 'PASSWORD_VERIFICATION_FAILURE', deviceName, modifiedBy: user.username, eventDate: nowMs });
+  await recordAuditEvent(deps.store, { user, action: 'PASSWORD_VERIFICATION_FAILURE', deviceName, modifiedBy: user.username, eventDate: nowMs });
   throw new ApiError('wrong_password');
 }

@@ -1,31 +1,15 @@
 // One-time recovery codes: generation, forgiving normalization of what users type, and hashing.
 import crypto from 'node:crypto';
+import { base32Encode, CROCKFORD_BASE32_ALPHABET as ALPHABET } from './base32.js';
 
 export const RECOVERY_CODE_COUNT = 10;
 
-/** Crockford base32, lowercase: no i, l, o or u, so codes survive being read aloud or copied by hand. */
-const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 const CODE_BYTES = 10; // 80 bits, exactly 16 five-bit characters, so no modulo bias
 const CODE_CHARS = 16;
 const GROUP = 4;
 const MAX_INPUT_LENGTH = 64;
 // Both cases spelled out rather than the `i` flag, so only ASCII letters can ever match.
 const CODE_PATTERN = new RegExp(`^[${ALPHABET}${ALPHABET.toUpperCase()}]{${CODE_CHARS}}$`);
-
-function encode(bytes: Uint8Array): string {
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = ((buffer << 8) | byte) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += ALPHABET[(buffer >>> bits) & 0x1f];
-    }
-  }
-  return out;
-}
 
 function format(code: string): string {
   const groups: string[] = [];
@@ -42,7 +26,7 @@ export function generateRecoveryCodes(count = RECOVERY_CODE_COUNT, randomBytes: 
     if (attempts >= count * 4) throw new Error('random source keeps repeating itself');
     const bytes = randomBytes(CODE_BYTES);
     if (bytes.length !== CODE_BYTES) throw new Error(`random source returned ${bytes.length} bytes, expected ${CODE_BYTES}`);
-    seen.add(encode(bytes));
+    seen.add(base32Encode(bytes, ALPHABET));
   }
   return [...seen].map(format);
 }

@@ -1,12 +1,11 @@
 // Verifying a passcode or recovery code inside a transaction: lockout, replay guard, audit, then the action.
-import type { Kysely, Transaction } from 'kysely';
 import { recordAuditEvent } from '../audit/record.js';
 import type { Clock } from '../clock.js';
 import { ApiError, type ErrorCode } from '../errors.js';
 import type { Store } from '../storage/database.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { Database } from '../storage/schema.js';
-import { claimTimeStep, consumeRecoveryCode, type DeviceRow, isActivated } from './device-store.js';
+import type { Repositories } from '../storage/repositories/index.js';
+import { consumeRecoveryCode, type Device, isActivated } from './device-store.js';
 import { clearFailures, lockedError, type LockoutPolicy, reserveAttempt } from './lockout.js';
 import { looksLikeRecoveryCode } from './recovery-codes.js';
 import { decryptSeed } from './seed-crypto.js';
@@ -45,17 +44,17 @@ export function requireMasterKey(masterKey: Buffer | undefined): Buffer {
   return masterKey;
 }
 
-async function verifyOnce(trx: Kysely<Database>, deps: SecondFactorDeps, device: DeviceRow, input: string, options: VerifyOptions, nowMs: number): Promise<boolean> {
+async function verifyOnce(trx: Repositories, deps: SecondFactorDeps, device: Device, input: string, options: VerifyOptions, nowMs: number): Promise<boolean> {
   if (isWellFormedPasscode(input)) {
-    const seed = decryptSeed(requireMasterKey(deps.masterKey), device.secret_ciphertext, device.user_id);
-    const step = findMatchingStep(seed, input, nowMs, { periodSeconds: device.period_seconds, digits: device.digits, algorithm: device.algorithm as TotpAlgorithm });
+    const seed = decryptSeed(requireMasterKey(deps.masterKey), device.secretCiphertext, device.userId);
+    const step = findMatchingStep(seed, input, nowMs, { periodSeconds: device.periodSeconds, digits: device.digits, algorithm: device.algorithm as TotpAlgorithm });
     if (step === null) return false;
-    const claimed = await claimTimeStep(trx, device, step, options.activate ? nowMs : undefined);
+    const claimed = await trx.devices.claimTimeStep(device, step, options.activate ? nowMs : undefined);
     // A code that matches but whose time step is already used (or older than the last one): a replay.
     if (!claimed) deps.metrics?.replaysRefused.inc();
     return claimed;
   }
-  if (options.acceptRecoveryCode && isActivated(device) && looksLikeRecoveryCode(input)) return consumeRecoveryCode(trx, device.user_id, input, nowMs);
+  if (options.acceptRecoveryCode && isActivated(device) && looksLikeRecoveryCode(input)) return consumeRecoveryCode(trx, device.userId, input, nowMs);
   return false;
 }
 
@@ -68,20 +67,20 @@ async function verifyOnce(trx: Kysely<Database>, deps: SecondFactorDeps, device:
 export async function withSecondFactor<T>(
   deps: SecondFactorDeps,
   user: { id: string; username: string },
-  device: DeviceRow,
+  device: Device,
   input: string,
   options: VerifyOptions,
-  action: (trx: Transaction<Database>, verified: Verified) => Promise<T>,
+  action: (trx: Repositories, verified: Verified) => Promise<T>,
 ): Promise<T & { verified: Verified }> {
   requireMasterKey(deps.masterKey);
   await deps.passcodeGuard?.(user.id);
   const nowMs = deps.clock.now();
   const factor: Factor = isWellFormedPasscode(input) || !looksLikeRecoveryCode(input) ? 'otp' : 'recovery_code';
-  const outcome = await deps.store.db.transaction().execute(async (trx) => {
+  const outcome = await deps.store.transaction(async (trx) => {
     const reservation = await reserveAttempt(trx, user.id, nowMs, deps.lockout);
     if (!reservation.allowed) return { kind: 'locked' as const, retryAfterSeconds: reservation.retryAfterSeconds };
     const accepted = await verifyOnce(trx, deps, device, input, options, nowMs);
-    const audit = { user, deviceName: device.device_name, modifiedBy: user.username, eventDate: nowMs };
+    const audit = { user, deviceName: device.deviceName, modifiedBy: user.username, eventDate: nowMs };
     if (!accepted) {
       await recordAuditEvent(trx, { ...audit, action: factor === 'otp' ? 'MFA_AUTHENTICATION_FAILURE' : 'MFA_RECOVERY_CODE_AUTHENTICATION_FAILURE' });
       return { kind: 'refused' as const };

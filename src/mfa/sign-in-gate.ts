@@ -3,16 +3,16 @@ import { recordAuditEvent } from '../audit/record.js';
 import { ApiError } from '../errors.js';
 import type { User } from '../principals/users.js';
 import type { SignInGate, SignInProof } from '../tokens/sign-in-gate.js';
-import { findDevice, isActivated } from './device-store.js';
+import { isActivated } from './device-store.js';
 import { type SecondFactorDeps, withSecondFactor } from './second-factor.js';
 
 export function createMfaSignInGate(deps: SecondFactorDeps): SignInGate {
   return {
     async check(user: User, passcode: string | undefined): Promise<SignInProof | undefined> {
-      const device = await findDevice(deps.store.db, user.id);
-      if (!device || !isActivated(device) || Number(device.turned_on) !== 1) {
+      const device = await deps.store.devices.findByUser(user.id);
+      if (!device || !isActivated(device) || !device.turnedOn) {
         // MFA off: a passcode sent anyway is ignored, as it proves nothing CSP would require.
-        await recordAuditEvent(deps.store.db, { user, action: 'AUTHENTICATION_WITHOUT_MFA', deviceName: device && isActivated(device) ? device.device_name : null, modifiedBy: user.username, eventDate: deps.clock.now() });
+        await recordAuditEvent(deps.store, { user, action: 'AUTHENTICATION_WITHOUT_MFA', deviceName: device && isActivated(device) ? device.deviceName : null, modifiedBy: user.username, eventDate: deps.clock.now() });
         return undefined;
       }
       // Asking is not guessing: a missing passcode neither counts toward the lockout nor is audited.

@@ -1,5 +1,4 @@
 // Whether this copy can serve: its store answers a trivial query and its limit store (Redis) is connected.
-import { sql } from 'kysely';
 import type { Limits } from '../limits/limits.js';
 import type { Store } from '../storage/database.js';
 
@@ -20,7 +19,7 @@ function withTimeout(check: Promise<boolean>, ms: number): Promise<boolean> {
 
 export async function checkReadiness(store: Store, limits: Limits, timeoutMs = READINESS_TIMEOUT_MS): Promise<Readiness> {
   const [storeOk, limitsOk] = await Promise.all([
-    withTimeout(sql`select 1`.execute(store.db).then(() => true), timeoutMs),
+    withTimeout(store.ping().then(() => true), timeoutMs),
     withTimeout(limits.ready ? limits.ready() : Promise.resolve(true), timeoutMs),
   ]);
   return { ready: storeOk && limitsOk, store: storeOk, limits: limitsOk };

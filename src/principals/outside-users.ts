@@ -37,19 +37,13 @@ export async function findOrCreateOutsideUser(store: Store, clock: Clock, princi
 /** Binds a row made before migration 003 (domain = issuer host, no issuer) to this issuer and subject, once. */
 async function claimLegacyUser(store: Store, principal: OutsidePrincipal): Promise<User | undefined> {
   if (principal.legacyDomain === undefined) return undefined;
-  const row = await store.db
-    .updateTable('users')
-    .set({ issuer: principal.issuer, subject: principal.subject, domain: principal.domain })
-    .where('domain', '=', principal.legacyDomain)
-    .where('username', '=', principal.username)
-    .where('issuer', 'is', null)
-    .returning(['id'])
-    .executeTakeFirst();
+  const { issuer, subject, domain, username } = principal;
+  const claimed = await store.principals.claimLegacy({ domain: principal.legacyDomain, username }, { issuer, subject, domain });
   // Nothing to claim, or a concurrent request claimed it first: findUserBySubject settles both.
-  return row && findUserBySubject(store, principal.issuer, principal.subject);
+  return claimed ? findUserBySubject(store, issuer, subject) : undefined;
 }
 
 async function renameUser(store: Store, user: User, username: string): Promise<User> {
-  await store.db.updateTable('users').set({ username }).where('id', '=', user.id).execute();
+  await store.principals.rename(user.id, username);
   return { ...user, username };
 }

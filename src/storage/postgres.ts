@@ -1,7 +1,10 @@
 // PostgreSQL store: a pg connection pool behind Kysely, bounded so an outage fails fast instead of hanging.
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { Store } from './database.js';
+import type { Driver } from './driver.js';
+import { createKyselyQueryRunner } from './query-runner.js';
+import type { HotReads } from './repositories/index.js';
+import { toUser, USER_BY_ID_SQL, type UserRow } from './repositories/principals.js';
 import type { Database } from './schema.js';
 
 /** Timeouts and pool size; an unreachable or stuck server must turn into an error within seconds. */
@@ -31,7 +34,26 @@ const types = {
   },
 } as pg.CustomTypesConfig;
 
-export async function openPostgres(url: string): Promise<Store> {
+/** The same statement as SQLite's, in PostgreSQL's placeholder syntax. */
+const USER_BY_ID_PG = USER_BY_ID_SQL.replace('?', '$1');
+/** Columns named after DeviceState's fields (and `turned_on = 1` a boolean here): the row is the domain object, nothing to map. */
+const DEVICE_STATE_PG = 'select device_name as "deviceName", activated_at as "activatedAt", turned_on = 1 as "turnedOn" from mfa_devices where user_id = $1';
+
+/** The hot reads as named prepared statements: parsed and planned once per connection instead of on every request. */
+function createPostgresHotReads(pool: pg.Pool): HotReads {
+  return {
+    async findUserById(id) {
+      const { rows } = await pool.query<UserRow>({ name: 'principal-mfa:user-by-id', text: USER_BY_ID_PG, values: [id] });
+      return rows[0] && toUser(rows[0]);
+    },
+    async findDeviceState(userId) {
+      const { rows } = await pool.query({ name: 'principal-mfa:device-state', text: DEVICE_STATE_PG, values: [userId] });
+      return rows[0];
+    },
+  };
+}
+
+export async function openPostgres(url: string): Promise<Driver> {
   const pool = new pg.Pool({
     connectionString: url,
     max: POSTGRES_LIMITS.poolSize,
@@ -52,7 +74,11 @@ export async function openPostgres(url: string): Promise<Store> {
   return {
     kind: 'postgres',
     db,
-    pgPool: pool,
+    openHotReads: () => createPostgresHotReads(pool),
+    // PostgreSQL dumps hold only live rows.
+    eraseFreedPages: (work) => work(),
+    // The server does the work of a slow statement: the event loop only waits.
+    openQueryRunner: () => createKyselyQueryRunner(db),
     async close() {
       await db.destroy(); // ends the pool
     },

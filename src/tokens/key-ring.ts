@@ -3,7 +3,7 @@ import { importJWK, type JWK } from 'jose';
 import type { Clock } from '../clock.js';
 import { openSecret } from '../secrets/sealed-box.js';
 import type { Store } from '../storage/database.js';
-import { readKeyGeneration, retiredKeyRetentionMs, SIGNING_ALGORITHM, toPublicJwk } from './signing-keys.js';
+import { retiredKeyRetentionMs, SIGNING_ALGORITHM, toPublicJwk } from './signing-keys.js';
 
 type KeyObjectLike = Awaited<ReturnType<typeof importJWK>>;
 
@@ -58,17 +58,16 @@ export class KeyRing {
 
   private async reload(): Promise<void> {
     // The generation first: a change committed meanwhile leaves it behind the rows, and is read again next time.
-    const generation = await readKeyGeneration(this.store.db);
-    const rows = await this.store.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid', 'desc').execute();
+    const generation = await this.store.signingKeys.readGeneration();
+    const stored = await this.store.signingKeys.list();
     const next = new Map<string, TrustedKey>();
     let signer: SigningKey | undefined;
-    for (const row of rows) {
-      const retiredAt = row.retired_at === null ? null : Number(row.retired_at);
+    for (const { kid, publicJwk, privateJwk, retiredAt } of stored) {
       if (this.isExpiredRetiree(retiredAt)) continue;
-      const jwk = toPublicJwk(JSON.parse(row.public_jwk) as JWK);
-      const cached = this.publicKeys.get(row.kid);
-      next.set(row.kid, { jwk, key: cached?.key ?? (await importJWK(jwk, SIGNING_ALGORITHM)), retiredAt });
-      if (!signer && retiredAt === null) signer = this.signer?.kid === row.kid ? this.signer : await this.openSigner(row.kid, row.private_jwk);
+      const jwk = toPublicJwk(JSON.parse(publicJwk) as JWK);
+      const cached = this.publicKeys.get(kid);
+      next.set(kid, { jwk, key: cached?.key ?? (await importJWK(jwk, SIGNING_ALGORITHM)), retiredAt });
+      if (!signer && retiredAt === null) signer = this.signer?.kid === kid ? this.signer : await this.openSigner(kid, privateJwk);
     }
     if ([...this.publicKeys.keys()].some((kid) => !next.has(kid))) this.trustEpoch++;
     this.publicKeys = next;
@@ -88,7 +87,7 @@ export class KeyRing {
 
   /** One single-row read; a reload only when the store's generation is not the one in memory. */
   async sync(): Promise<void> {
-    const seen = await readKeyGeneration(this.store.db);
+    const seen = await this.store.signingKeys.readGeneration();
     // Twice at most: a reload already under way may have read the generation before `seen` was committed.
     for (let i = 0; i < 2 && this.generation !== seen; i++) await this.load();
   }

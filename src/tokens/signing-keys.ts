@@ -2,12 +2,12 @@
 // key keeps a private half; a retired key keeps its public half until every token it signed has expired.
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import { MasterKeyError } from '../secrets/master-key-file.js';
 import { isSealed, openSecret, sealSecret } from '../secrets/sealed-box.js';
 import type { Store } from '../storage/database.js';
-import type { Database } from '../storage/schema.js';
+import type { Repositories } from '../storage/repositories/index.js';
+import type { SigningKeyRecord } from '../storage/repositories/signing-keys.js';
 
 export const SIGNING_ALGORITHM = 'RS256';
 
@@ -36,47 +36,19 @@ function sealPrivateJwk(masterKey: Buffer, kid: string, jwkJson: string): string
   return sealSecret(masterKey, Buffer.from(jwkJson, 'utf8'), kid);
 }
 
-async function createKeyRow(masterKey: Buffer, now: number) {
+async function createKey(masterKey: Buffer, now: number): Promise<SigningKeyRecord> {
   const kid = randomUUID();
   const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALGORITHM, { modulusLength: 2048, extractable: true });
   const base = { kid, alg: SIGNING_ALGORITHM, use: 'sig' };
   const privateJwk = JSON.stringify({ ...(await exportJWK(privateKey)), ...base });
   const publicJwk = JSON.stringify({ ...(await exportJWK(publicKey)), ...base });
-  return { kid, row: { kid, private_jwk: sealPrivateJwk(masterKey, kid, privateJwk), public_jwk: publicJwk, created_at: now, retired_at: null } };
+  return { kid, privateJwk: sealPrivateJwk(masterKey, kid, privateJwk), publicJwk, createdAt: now, retiredAt: null };
 }
 
-/** The store's change counter for signing keys: one single-row read, compared by every KeyRing. */
-export async function readKeyGeneration(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('signing_keys_generation').select('generation').where('id', '=', 1).executeTakeFirst();
-  return Number(row?.generation ?? 0);
-}
-
-/** In the transaction of every change to signing_keys, so that a copy that sees the new count sees the change. */
-async function bumpKeyGeneration(db: Kysely<Database>): Promise<void> {
-  await db.updateTable('signing_keys_generation').set((eb) => ({ generation: eb('generation', '+', 1) })).where('id', '=', 1).execute();
-}
-
-/**
- * SQLite keeps the bytes of an updated or deleted row in the page's free space and older page images in
- * the WAL: zero freed space while `work` runs, then fold the WAL into the file and truncate it, so that
- * a copy of the file holds no private half that the store no longer has. Best effort for the WAL (a
- * reader in another process may hold it). PostgreSQL dumps hold only live rows.
- */
-async function scrubbingFreedSpace<T>(store: Store, work: () => Promise<T>): Promise<T> {
-  const sqlite = store.sqlite;
-  if (!sqlite) return work();
-  const previous = Number(sqlite.pragma('secure_delete', { simple: true }));
-  sqlite.pragma('secure_delete = ON');
-  try {
-    return await work();
-  } finally {
-    sqlite.pragma(`secure_delete = ${previous}`);
-    try {
-      sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    } catch {
-      // Another transaction of this process holds the connection: SQLite folds the WAL in on a later checkpoint.
-    }
-  }
+/** Adds a key and bumps the key generation, in the caller's transaction: a copy that sees the new count sees the key. */
+async function insertKey(tx: Repositories, key: SigningKeyRecord): Promise<void> {
+  await tx.signingKeys.insert(key);
+  await tx.signingKeys.bumpGeneration();
 }
 
 /**
@@ -87,32 +59,25 @@ async function scrubbingFreedSpace<T>(store: Store, work: () => Promise<T>): Pro
  */
 export async function prepareSigningKeys(store: Store, clock: Clock, masterKey: Buffer, retentionMs: number): Promise<void> {
   const now = clock.now();
-  const rows = await store.db.selectFrom('signing_keys').select(['kid', 'private_jwk', 'retired_at']).execute();
-  const expired = rows.filter((r) => r.retired_at !== null && Number(r.retired_at) < now - retentionMs).map((r) => r.kid);
-  const retiredWithPrivateHalf = rows.filter((r) => r.retired_at !== null && r.private_jwk !== '' && !expired.includes(r.kid)).map((r) => r.kid);
-  const plaintext = rows.filter((r) => r.retired_at === null && !isSealed(r.private_jwk));
+  const keys = await store.signingKeys.list();
+  const expired = keys.filter((k) => k.retiredAt !== null && k.retiredAt < now - retentionMs).map((k) => k.kid);
+  const retiredWithPrivateHalf = keys.filter((k) => k.retiredAt !== null && k.privateJwk !== '' && !expired.includes(k.kid)).map((k) => k.kid);
+  const plaintext = keys.filter((k) => k.retiredAt === null && !isSealed(k.privateJwk));
   if (expired.length > 0 || retiredWithPrivateHalf.length > 0 || plaintext.length > 0) {
-    await scrubbingFreedSpace(store, () =>
-      store.db.transaction().execute(async (trx) => {
-        if (retiredWithPrivateHalf.length > 0) await trx.updateTable('signing_keys').set({ private_jwk: '' }).where('kid', 'in', retiredWithPrivateHalf).execute();
-        for (const row of plaintext) {
-          const sealed = sealPrivateJwk(masterKey, row.kid, row.private_jwk);
-          await trx.updateTable('signing_keys').set({ private_jwk: sealed }).where('kid', '=', row.kid).where('private_jwk', '=', row.private_jwk).execute();
-        }
+    await store.eraseFreedPages(() =>
+      store.transaction(async (tx) => {
+        if (retiredWithPrivateHalf.length > 0) await tx.signingKeys.wipePrivateHalves(retiredWithPrivateHalf);
+        for (const key of plaintext) await tx.signingKeys.replacePrivateHalf(key.kid, key.privateJwk, sealPrivateJwk(masterKey, key.kid, key.privateJwk));
         if (expired.length > 0) {
-          await trx.deleteFrom('signing_keys').where('kid', 'in', expired).execute();
-          await bumpKeyGeneration(trx);
+          await tx.signingKeys.delete(expired);
+          await tx.signingKeys.bumpGeneration();
         }
       }),
     );
   }
-  const active = await store.db.selectFrom('signing_keys').select('kid').where('retired_at', 'is', null).executeTakeFirst();
-  if (active) return;
-  const { row } = await createKeyRow(masterKey, now);
-  await store.db.transaction().execute(async (trx) => {
-    await trx.insertInto('signing_keys').values(row).execute();
-    await bumpKeyGeneration(trx);
-  });
+  if (await store.signingKeys.hasActive()) return;
+  const key = await createKey(masterKey, now);
+  await store.transaction((tx) => insertKey(tx, key));
 }
 
 /**
@@ -124,27 +89,26 @@ async function replaceSigningKeys(store: Store, clock: Clock, masterKey: Buffer,
   await checkMasterKeyOpensActiveKey(store, masterKey);
   const now = clock.now();
   // Generated before the transaction: the write lock is not held while an RSA key is made.
-  const { kid, row } = await createKeyRow(masterKey, now);
-  return scrubbingFreedSpace(store, () =>
-    store.db.transaction().execute(async (trx) => {
+  const key = await createKey(masterKey, now);
+  return store.eraseFreedPages(() =>
+    store.transaction(async (tx) => {
       let revoked: string[] = [];
-      if (revokePrevious) revoked = (await trx.deleteFrom('signing_keys').returning('kid').execute()).map((r) => r.kid);
-      else await trx.updateTable('signing_keys').set({ private_jwk: '', retired_at: sql<number>`coalesce(retired_at, ${now})` }).execute();
-      await trx.insertInto('signing_keys').values(row).execute();
-      await bumpKeyGeneration(trx);
-      return { kid, revoked };
+      if (revokePrevious) revoked = await tx.signingKeys.deleteAll();
+      else await tx.signingKeys.retireAll(now);
+      await insertKey(tx, key);
+      return { kid: key.kid, revoked };
     }),
   );
 }
 
 /** A key sealed under another master key than the servers' would leave every server unable to sign. */
 async function checkMasterKeyOpensActiveKey(store: Store, masterKey: Buffer): Promise<void> {
-  const active = await store.db.selectFrom('signing_keys').select(['kid', 'private_jwk']).where('retired_at', 'is', null).execute();
-  for (const row of active.filter((r) => isSealed(r.private_jwk))) {
+  const active = (await store.signingKeys.list()).filter((k) => k.retiredAt === null);
+  for (const key of active.filter((k) => isSealed(k.privateJwk))) {
     try {
-      openSecret(masterKey, row.private_jwk, row.kid);
+      openSecret(masterKey, key.privateJwk, key.kid);
     } catch {
-      throw new MasterKeyError(`this master key does not open the store's signing key ${row.kid}: is --master-key-file the key the servers use?`);
+      throw new MasterKeyError(`this master key does not open the store's signing key ${key.kid}: is --master-key-file the key the servers use?`);
     }
   }
 }

@@ -6,6 +6,7 @@ import { ReadGate } from '../../src/audit/executor.js';
 import type { Store } from '../../src/storage/database.js';
 import { MFA, postJson } from '../mfa/support.js';
 import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';
+import { kyselyOf } from '../../src/storage/internal.js';
 
 const AUDIT = `${MFA}/audit`;
 
@@ -18,7 +19,7 @@ async function seedEvents(store: Store, user: { id: string; username: string }, 
       const action = actions[j % actions.length]!;
       rows.push({ event_id: randomUUID(), user_id: user.id, username: user.username, action, device_name: null, modified_by: user.username, event_date: firstDate + Math.floor(j / datesPerStep) });
     }
-    await store.db.insertInto('audit_events').values(rows).execute();
+    await kyselyOf(store).insertInto('audit_events').values(rows).execute();
   }
 }
 

@@ -9,17 +9,18 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import type { Store } from '../../src/storage/database.js';
 import { startTestServer, TestClock } from '../support/server.js';
 import { createTestStore } from '../support/store.js';
+import { kyselyOf } from '../../src/storage/internal.js';
 
 const DAY_MS = 86_400_000;
 
 async function seed(store: Store, dates: number[]): Promise<void> {
   const user = { id: randomUUID(), username: 'someone' };
   const rows = dates.map((eventDate) => ({ event_id: randomUUID(), user_id: user.id, username: user.username, action: 'AUTHENTICATION_WITHOUT_MFA', device_name: null, modified_by: user.username, event_date: eventDate }));
-  for (let i = 0; i < rows.length; i += 500) await store.db.insertInto('audit_events').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500) await kyselyOf(store).insertInto('audit_events').values(rows.slice(i, i + 500)).execute();
 }
 
 async function remainingDates(store: Store): Promise<number[]> {
-  const rows = await store.db.selectFrom('audit_events').select('event_date').orderBy('event_date').execute();
+  const rows = await kyselyOf(store).selectFrom('audit_events').select('event_date').orderBy('event_date').execute();
   return rows.map((r) => Number(r.event_date));
 }
 
@@ -31,10 +32,10 @@ describe('audit retention', () => {
       const cutoff = 1_700_000_000_000;
       const old = Array.from({ length: 53 }, (_, i) => cutoff - 1 - i * 1000);
       await seed(testStore.store, [...old, cutoff, cutoff + 1, cutoff + DAY_MS]);
-      const deleted = await purgeAuditEventsBefore(testStore.store.db, executor, cutoff, { batchRows: 10, pauseMs: 0 });
+      const deleted = await purgeAuditEventsBefore(testStore.store, executor, cutoff, { batchRows: 10, pauseMs: 0 });
       assert.equal(deleted, 53);
       assert.deepEqual(await remainingDates(testStore.store), [cutoff, cutoff + 1, cutoff + DAY_MS]);
-      assert.equal(await purgeAuditEventsBefore(testStore.store.db, executor, cutoff, { batchRows: 10, pauseMs: 0 }), 0, 'nothing left to purge');
+      assert.equal(await purgeAuditEventsBefore(testStore.store, executor, cutoff, { batchRows: 10, pauseMs: 0 }), 0, 'nothing left to purge');
     } finally {
       await executor.close();
       await testStore.dispose();

@@ -16,6 +16,7 @@ import { openStore } from '../../src/storage/database.js';
 import { codeFor, MFA, postJson } from '../mfa/support.js';
 import { startTestServer, TestClock, type TestServer } from '../support/server.js';
 import { type Key, makeKey, OutsideIssuer } from '../tokens/outside-issuer.js';
+import { kyselyOf } from '../../src/storage/internal.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'principal-mfa');
@@ -375,7 +376,7 @@ describe('principal-mfa --database and DATABASE_URL', () => {
   async function usernamesIn(url: string): Promise<string[]> {
     const store = await openStore(url);
     try {
-      return (await store.db.selectFrom('users').select('username').execute()).map((r) => r.username).sort();
+      return (await kyselyOf(store).selectFrom('users').select('username').execute()).map((r) => r.username).sort();
     } finally {
       await store.close();
     }
@@ -487,7 +488,7 @@ describe('principal-mfa serve', () => {
     assert.doesNotMatch(server.output().stderr, /quickstart|API_TOKEN/);
     const store = await openStore(url);
     try {
-      assert.equal((await store.db.selectFrom('users').select('id').execute()).length, 0);
+      assert.equal((await kyselyOf(store).selectFrom('users').select('id').execute()).length, 0);
     } finally {
       await store.close();
     }

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { runCliInProcess } from '../support/cli.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { createTestStore } from '../support/store.js';
+import { kyselyOf } from '../../src/storage/internal.js';
 
 const STATUS = '/csp/gateway/iam/vmwid/api/principal/mfa/status';
 const JWKS = '/csp/gateway/am/api/auth/token-public-key?format=jwks';
@@ -41,12 +42,12 @@ describe('the master key in the CLI', () => {
   it('finding 8.1: keys rotate refuses to run without the master key, naming --master-key-file, and changes nothing', async () => {
     const testStore = await createTestStore();
     try {
-      const before = await testStore.store.db.selectFrom('signing_keys').select('kid').execute();
+      const before = await kyselyOf(testStore.store).selectFrom('signing_keys').select('kid').execute();
       const result = await cli(['keys', 'rotate', '--database', testStore.url]);
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, /--master-key-file/);
       assert.equal(result.stderr.trimEnd().split('\n').length, 1);
-      assert.deepEqual(await testStore.store.db.selectFrom('signing_keys').select('kid').execute(), before);
+      assert.deepEqual(await kyselyOf(testStore.store).selectFrom('signing_keys').select('kid').execute(), before);
     } finally {
       await testStore.dispose();
     }
@@ -80,7 +81,7 @@ describe('the master key in the CLI', () => {
         assert.match(result.stderr, /does not open the store's signing key/);
         assert.equal(result.stderr.trimEnd().split('\n').length, 1);
       }
-      assert.deepEqual((await server.services.store.db.selectFrom('signing_keys').select('kid').execute()).map((r) => r.kid), [kid]);
+      assert.deepEqual((await kyselyOf(server.services.store).selectFrom('signing_keys').select('kid').execute()).map((r) => r.kid), [kid]);
       const { accessToken } = await server.accessTokenFor();
       assert.equal(kidOf(accessToken), kid, 'the servers keep signing');
     } finally {
@@ -146,7 +147,7 @@ describe('the master key in the CLI', () => {
         }
         assert.deepEqual(await jwksKids(copy), [k3]);
       }
-      assert.equal(await first.services.store.db.selectFrom('signing_keys').select('kid').where('kid', '!=', k3).executeTakeFirst(), undefined);
+      assert.equal(await kyselyOf(first.services.store).selectFrom('signing_keys').select('kid').where('kid', '!=', k3).executeTakeFirst(), undefined);
       const c = await first.accessTokenFor();
       assert.equal(kidOf(c.accessToken), k3);
       for (const copy of [first, second]) assert.equal((await copy.call(STATUS, { token: c.accessToken })).status, 200);

@@ -12,6 +12,7 @@ import { createUser } from '../../src/principals/users.js';
 import { createServices, type Services } from '../../src/services.js';
 import { createApiToken } from '../../src/tokens/api-tokens.js';
 import { createTestStore, type TestStore } from '../support/store.js';
+import { kyselyOf } from '../../src/storage/internal.js';
 
 const AUTH = '/csp/gateway/am/api/auth';
 const STATUS = '/csp/gateway/iam/vmwid/api/principal/mfa/status';
@@ -67,12 +68,12 @@ describe('request logs', () => {
   it('logs the cause of a 500 under its request id, while the client sees a generic body', async () => {
     const user = await createUser(services.store, services.clock, { username: 'faulty' });
     const apiToken = await createApiToken(services.store, services.clock, user.id);
-    await sql`alter table users rename to users_away`.execute(services.store.db);
+    await sql`alter table users rename to users_away`.execute(kyselyOf(services.store));
     let res: Response;
     try {
       res = await fetch(`${baseUrl}${AUTH}/api-tokens/authorize`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `api_token=${apiToken}` });
     } finally {
-      await sql`alter table users_away rename to users`.execute(services.store.db);
+      await sql`alter table users_away rename to users`.execute(kyselyOf(services.store));
     }
     assert.equal(res.status, 500);
     const body = (await res.json()) as { errorCode: string; requestId: string };

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPair } from 'jose';
 import { sql } from 'kysely';
+import { kyselyOf } from '../../src/storage/internal.js';
 import { after, before, describe, it } from 'node:test';
 import { ERRORS } from '../../src/errors.js';
 import { deleteUser, setUserEnabled } from '../../src/principals/users.js';
@@ -152,7 +153,7 @@ describe('GET principal MFA status: every status code', () => {
   it('answers 500 with a generic body when the store fails under the running server, and recovers', async () => {
     const { accessToken } = await server.accessTokenFor();
     assert.equal((await status(accessToken)).status, 200);
-    const { db } = server.services.store;
+    const db = kyselyOf(server.services.store);
     await sql`alter table users rename to users_gone`.execute(db);
     try {
       const res = await status(accessToken);

@@ -12,6 +12,7 @@ import { verifyPassword } from '../../src/principals/passwords.js';
 import { findUserByUsername } from '../../src/principals/users.js';
 import { codeFor, MFA, postJson, stepAlignedMs } from '../mfa/support.js';
 import { startTestServer, TestClock, type TestServer } from '../support/server.js';
+import { kyselyOf } from '../../src/storage/internal.js';
 
 const SALT = 'c2FsdHNhbHRzYWx0c2FsdA';
 const KEY = 'A'.repeat(43);
@@ -80,7 +81,7 @@ describe('scrypt parameter bounds', () => {
 
     // Over HTTP: a principal whose stored hash is over the bound cannot confirm an MFA change with it.
     const { accessToken, user } = await server.accessTokenFor();
-    await server.services.store.db.updateTable('users').set({ password_hash: overBound }).where('id', '=', user.id).execute();
+    await kyselyOf(server.services.store).updateTable('users').set({ password_hash: overBound }).where('id', '=', user.id).execute();
     const registered = await postJson(server, `${MFA}/device`, accessToken, { deviceName: 'phone' });
     const activated = await postJson(server, `${MFA}/device/activate`, accessToken, { passcode: codeFor(registered.body.secret, clock) });
     assert.equal(activated.status, 200, JSON.stringify(activated.body));

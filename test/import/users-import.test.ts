@@ -11,6 +11,7 @@ import { hashPassword } from '../../src/principals/passwords.js';
 import { createUser, findUserByUsername } from '../../src/principals/users.js';
 import { systemClock } from '../../src/clock.js';
 import { createTestStore, type TestStore } from '../support/store.js';
+import { kyselyOf } from '../../src/storage/internal.js';
 
 interface Run {
   code: number;
@@ -86,17 +87,17 @@ describe('users import', () => {
     const plain = await findUserByUsername(testStore.store, 'bulk201');
     assert.deepEqual([plain?.orgId, plain?.passwordHash], ['default', null]);
     assert.equal((await findUserByUsername(testStore.store, 'bulk5'))?.orgId, 'before', 'an existing user is unchanged');
-    const { count } = await testStore.store.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+    const { count } = await kyselyOf(testStore.store).selectFrom('users').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
     assert.equal(Number(count), valid);
   });
 
   it('changes nothing when run again', async () => {
-    const before = await testStore.store.db.selectFrom('users').select(['id', 'username', 'org_id', 'password_hash', 'created_at']).orderBy('username').execute();
+    const before = await kyselyOf(testStore.store).selectFrom('users').select(['id', 'username', 'org_id', 'password_hash', 'created_at']).orderBy('username').execute();
     const run = await cli(['users', 'import', '--file', file, '--database', testStore.url, '--json']);
     const summary = JSON.parse(run.stdout);
     assert.equal(summary.imported, 0);
     assert.equal(summary.existing, valid);
-    const afterRows = await testStore.store.db.selectFrom('users').select(['id', 'username', 'org_id', 'password_hash', 'created_at']).orderBy('username').execute();
+    const afterRows = await kyselyOf(testStore.store).selectFrom('users').select(['id', 'username', 'org_id', 'password_hash', 'created_at']).orderBy('username').execute();
     assert.deepEqual(afterRows, before);
   });
 

@@ -9,6 +9,7 @@ import { DEFAULTS } from '../../src/config.js';
 import { devMasterKeyPath, resolveServeMasterKey } from '../../src/cli/master-key.js';
 import { startTestServer, TestClock, type TestServer } from '../support/server.js';
 import { codeFor, enrol, exchangeRaw, MFA, postJson, stepAlignedMs } from './support.js';
+import { kyselyOf } from '../../src/storage/internal.js';
 
 const cli = runCliInProcess;
 
@@ -27,7 +28,7 @@ describe('principal-mfa mfa reset', () => {
     assert.deepEqual(JSON.parse(result.stdout), { id: e.userId, username: e.username, domain: 'local', removed: true });
     assert.deepEqual(await (await server.call(`${MFA}/status`, { token: e.accessToken })).json(), { activated: false, turnedOn: false, username: e.username });
     assert.equal((await exchangeRaw(server, e.apiToken)).status, 200, 'no passcode needed any more');
-    assert.equal((await server.services.store.db.selectFrom('recovery_codes').select('id').where('user_id', '=', e.userId).execute()).length, 0);
+    assert.equal((await kyselyOf(server.services.store).selectFrom('recovery_codes').select('id').where('user_id', '=', e.userId).execute()).length, 0);
     const audit = await postJson(server, `${MFA}/audit`, e.accessToken, { startDate: 0, endDate: clock.now() + 1, actions: ['MFA_DEACTIVATION'] });
     assert.deepEqual(audit.body.results.map((r: any) => [r.modifiedBy, r.details.deviceName, r.username]), [['admin', 'lost phone', e.username]]);
     // The principal can enrol again from scratch.

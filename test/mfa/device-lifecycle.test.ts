@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { expectCspError, startTestServer, TestClock, type TestServer, serviceAccountToken } from '../support/server.js';
 import { codeFor, enrol, MFA, PERIOD_MS, postJson, stepAlignedMs, stepUpToken, wrongCodeFor } from './support.js';
+import { kyselyOf } from '../../src/storage/internal.js';
 
 describe('MFA device lifecycle', () => {
   let server: TestServer;
@@ -116,7 +117,7 @@ describe('MFA device lifecycle', () => {
     const res = await postJson(server, `${MFA}/device`, await stepUpToken(server, clock, e), { password: e.password }, 'DELETE');
     assert.equal(res.status, 204);
     assert.deepEqual(await status(e.accessToken), { activated: false, turnedOn: false, username: e.username });
-    assert.equal(await server.services.store.db.selectFrom('recovery_codes').select('id').where('user_id', '=', e.userId).executeTakeFirst(), undefined);
+    assert.equal(await kyselyOf(server.services.store).selectFrom('recovery_codes').select('id').where('user_id', '=', e.userId).executeTakeFirst(), undefined);
     // MFA is off, so the exchange needs no passcode again.
     assert.equal((await server.exchange(e.apiToken)).status, 200);
   });

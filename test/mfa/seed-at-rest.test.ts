@@ -10,6 +10,7 @@ import { sqlitePath } from '../../src/storage/database.js';
 import { startTestServer, TestClock, type TestServer } from '../support/server.js';
 import { createTestStore, testBackend } from '../support/store.js';
 import { MFA, postJson, stepAlignedMs } from './support.js';
+import { kyselyOf } from '../../src/storage/internal.js';
 
 /** The SQLite file and its WAL; on PostgreSQL (no file of ours to read), every stored device row. */
 async function storedBytes(server: TestServer): Promise<Buffer[]> {
@@ -17,7 +18,7 @@ async function storedBytes(server: TestServer): Promise<Buffer[]> {
     const path = sqlitePath(server.testStore.url)!;
     return [path, `${path}-wal`].filter((p) => existsSync(p)).map((p) => readFileSync(p));
   }
-  const rows = await server.services.store.db.selectFrom('mfa_devices').selectAll().execute();
+  const rows = await kyselyOf(server.services.store).selectFrom('mfa_devices').selectAll().execute();
   return [Buffer.from(JSON.stringify(rows))];
 }
 
@@ -32,7 +33,7 @@ describe('MFA seeds at rest', () => {
   it('stores only AES-GCM ciphertext bound to the user, which decrypts with the master key alone', async () => {
     const { accessToken, user } = await server.accessTokenFor();
     const { body } = await postJson(server, `${MFA}/device`, accessToken, { deviceName: 'p' });
-    const row = await server.services.store.db.selectFrom('mfa_devices').selectAll().where('user_id', '=', user.id).executeTakeFirstOrThrow();
+    const row = await kyselyOf(server.services.store).selectFrom('mfa_devices').selectAll().where('user_id', '=', user.id).executeTakeFirstOrThrow();
     assert.ok(!row.secret_ciphertext.includes(body.secret));
     assert.match(row.secret_ciphertext, /^v1\./);
     assert.deepEqual(decryptSeed(server.services.masterKey!, row.secret_ciphertext, user.id), base32Decode(body.secret));
@@ -47,7 +48,7 @@ describe('MFA seeds at rest', () => {
     const files = await storedBytes(server);
     assert.ok(files.length >= 1);
     // The scan sees what was written: the stored ciphertext itself is found.
-    const stored = await server.services.store.db.selectFrom('mfa_devices').select('secret_ciphertext').where('device_name', '=', 'p2').executeTakeFirstOrThrow();
+    const stored = await kyselyOf(server.services.store).selectFrom('mfa_devices').select('secret_ciphertext').where('device_name', '=', 'p2').executeTakeFirstOrThrow();
     assert.ok(files.some((bytes) => bytes.includes(stored.secret_ciphertext)));
     for (const secret of secrets) {
       const raw = Buffer.from(base32Decode(secret));
@@ -63,7 +64,7 @@ describe('MFA seeds at rest', () => {
     const testStore = await createTestStore();
     try {
       await assert.rejects(createServices({ ...DEFAULTS, databaseUrl: testStore.url }, { store: testStore.store, clock }), /no master key/);
-      assert.equal(await testStore.store.db.selectFrom('signing_keys').select('kid').executeTakeFirst(), undefined, 'no key was made without it');
+      assert.equal(await kyselyOf(testStore.store).selectFrom('signing_keys').select('kid').executeTakeFirst(), undefined, 'no key was made without it');
     } finally {
       await testStore.dispose();
     }

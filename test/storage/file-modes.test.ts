@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/storage/database.js';
+import { kyselyOf } from '../../src/storage/internal.js';
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
@@ -33,7 +34,7 @@ describe('SQLite file modes', () => {
       const store = await withUmask(mask, () => openStore(`sqlite:${file}`));
       try {
         // A write, so that the WAL holds frames and the shared-memory index exists.
-        await store.db.insertInto('users').values({ id: 'u1', username: 'mode-check', domain: 'local', org_id: 'o', password_hash: null, enabled: 1, created_at: 1 }).execute();
+        await kyselyOf(store).insertInto('users').values({ id: 'u1', username: 'mode-check', domain: 'local', org_id: 'o', password_hash: null, enabled: 1, created_at: 1 }).execute();
         assert.equal(modeOf(folder), 0o700, 'data folder');
         assert.equal(modeOf(join(dir, `umask-${mask.toString(8)}`)), 0o700, 'a parent folder the store created');
         for (const path of [file, `${file}-wal`, `${file}-shm`]) {

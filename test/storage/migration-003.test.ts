@@ -17,6 +17,7 @@ import { openPostgres } from '../../src/storage/postgres.js';
 import { createApiToken } from '../../src/tokens/api-tokens.js';
 import { createPostgresDatabase } from '../support/postgres.js';
 import { testBackend } from '../support/store.js';
+import { kyselyOf, sqliteOf } from '../../src/storage/internal.js';
 
 /** An empty database of the test backend, and how to open it with raw Kysely (no migrations run). */
 async function emptyDatabase(): Promise<{ url: string; openRaw(): Promise<Kysely<any>>; drop(): Promise<void> }> {
@@ -65,7 +66,7 @@ describe(`migration 003 over existing data (${testBackend()})`, () => {
   });
 
   test('keeps every user row, their tokens and devices, with no issuer or subject yet', async () => {
-    const rows = await store.db.selectFrom('users').selectAll().orderBy('id').execute();
+    const rows = await kyselyOf(store).selectFrom('users').selectAll().orderBy('id').execute();
     assert.deepEqual(
       rows.map((r) => [r.id, r.username, r.domain, r.org_id, Number(r.enabled), r.created_at, r.issuer, r.subject]),
       [
@@ -73,13 +74,13 @@ describe(`migration 003 over existing data (${testBackend()})`, () => {
         ['u-bob', 'bob', 'idp.example', 'org', 1, now, null, null],
       ],
     );
-    assert.equal((await store.db.selectFrom('api_tokens').select('id').where('user_id', '=', 'u-ann').execute()).length, 1);
-    if (store.sqlite) assert.equal(store.sqlite.pragma('foreign_keys', { simple: true }), 1, 'foreign keys are back on');
+    assert.equal((await kyselyOf(store).selectFrom('api_tokens').select('id').where('user_id', '=', 'u-ann').execute()).length, 1);
+    if (sqliteOf(store)) assert.equal(sqliteOf(store)!.pragma('foreign_keys', { simple: true }), 1, 'foreign keys are back on');
   });
 
   test('keeps a local username unique (also for users import) while outside principals may share a name', async () => {
     await assert.rejects(createUser(store, systemClock, { username: 'ann' }));
-    assert.equal(await insertNewUsers(store, [{ username: 'ann', domain: 'local', org_id: 'org', password_hash: null, enabled: 1 }, { username: 'cid', domain: 'local', org_id: 'org', password_hash: null, enabled: 1 }], now), 1);
+    assert.equal(await insertNewUsers(store, [{ username: 'ann', domain: 'local', orgId: 'org', passwordHash: null }, { username: 'cid', domain: 'local', orgId: 'org', passwordHash: null }], now), 1);
     const outside = { username: 'dee', domain: 'idp.example/realms/a', issuer: 'https://idp.example/realms/a' };
     await createUser(store, systemClock, { ...outside, subject: 'first' });
     await createUser(store, systemClock, { ...outside, subject: 'second' });
@@ -88,9 +89,9 @@ describe(`migration 003 over existing data (${testBackend()})`, () => {
 
   test('still cascades a user\'s deletion to its API tokens and device (the foreign keys point at the new table)', async () => {
     await createApiToken(store, systemClock, 'u-ann');
-    await store.db.deleteFrom('users').where('id', '=', 'u-ann').execute();
-    assert.deepEqual(await store.db.selectFrom('api_tokens').select('id').where('user_id', '=', 'u-ann').execute(), []);
-    assert.deepEqual(await store.db.selectFrom('mfa_devices').select('user_id').where('user_id', '=', 'u-ann').execute(), []);
-    await assert.rejects(store.db.insertInto('api_tokens').values({ id: 't-ghost', user_id: 'nobody', token_hash: 'h-ghost', created_at: now, expires_at: null, revoked_at: null }).execute());
+    await kyselyOf(store).deleteFrom('users').where('id', '=', 'u-ann').execute();
+    assert.deepEqual(await kyselyOf(store).selectFrom('api_tokens').select('id').where('user_id', '=', 'u-ann').execute(), []);
+    assert.deepEqual(await kyselyOf(store).selectFrom('mfa_devices').select('user_id').where('user_id', '=', 'u-ann').execute(), []);
+    await assert.rejects(kyselyOf(store).insertInto('api_tokens').values({ id: 't-ghost', user_id: 'nobody', token_hash: 'h-ghost', created_at: now, expires_at: null, revoked_at: null }).execute());
   });
 });

@@ -8,6 +8,7 @@ import type { Store } from '../../src/storage/database.js';
 import { codeFor, MFA, postJson, stepAlignedMs } from '../mfa/support.js';
 import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';
 import { type Key, makeKey, OutsideIssuer } from './outside-issuer.js';
+import { kyselyOf } from '../../src/storage/internal.js';
 
 const REALM_A = 'https://idp.example/realms/a';
 const REALM_B = 'https://idp.example/realms/b';
@@ -15,7 +16,7 @@ const SOLO = 'https://solo.example';
 
 /** Every row of the users table a test cares about, read straight from the store. */
 async function usersNamed(store: Store, username: string): Promise<Record<string, unknown>[]> {
-  return (await store.db.selectFrom('users').selectAll().where('username', '=', username).execute()).sort((a, b) => String(a.domain).localeCompare(String(b.domain)));
+  return (await kyselyOf(store).selectFrom('users').selectAll().where('username', '=', username).execute()).sort((a, b) => String(a.domain).localeCompare(String(b.domain)));
 }
 
 async function expect401(res: Response, what: string): Promise<void> {
@@ -98,7 +99,7 @@ describe('outside principals: keyed by issuer and subject, one domain per issuer
       { sub: 'nul-org', username: 'fine-name', context: 'org\u0000' },
     ];
     for (const claims of hostile) await expect401(await status(await realmA.mint(keyA, clock, claims)), JSON.stringify(claims));
-    const count = await server.services.store.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('username', 'in', ['fine-name', 'has space']).executeTakeFirstOrThrow();
+    const count = await kyselyOf(server.services.store).selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('username', 'in', ['fine-name', 'has space']).executeTakeFirstOrThrow();
     assert.equal(Number(count.n), 0);
   });
 });

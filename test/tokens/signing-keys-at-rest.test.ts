@@ -13,6 +13,7 @@ import { sqlitePath, type Store } from '../../src/storage/database.js';
 import { rotateSigningKey } from '../../src/tokens/signing-keys.js';
 import { startTestServer, TestClock } from '../support/server.js';
 import { createTestStore, testBackend } from '../support/store.js';
+import { kyselyOf } from '../../src/storage/internal.js';
 
 const STATUS = '/csp/gateway/iam/vmwid/api/principal/mfa/status';
 
@@ -22,7 +23,7 @@ async function storedBytes(url: string, store: Store): Promise<Buffer[]> {
     const path = sqlitePath(url)!;
     return [path, `${path}-wal`].filter((p) => existsSync(p)).map((p) => readFileSync(p));
   }
-  return [Buffer.from(JSON.stringify(await store.db.selectFrom('signing_keys').selectAll().execute()))];
+  return [Buffer.from(JSON.stringify(await kyselyOf(store).selectFrom('signing_keys').selectAll().execute()))];
 }
 
 /** The private JWK sealed in a row, opened with the master key and the row's kid. */
@@ -35,7 +36,7 @@ describe('private signing keys at rest', () => {
     const masterKey = randomBytes(32);
     const server = await startTestServer({ masterKey });
     try {
-      const [row] = await server.services.store.db.selectFrom('signing_keys').selectAll().execute();
+      const [row] = await kyselyOf(server.services.store).selectFrom('signing_keys').selectAll().execute();
       assert.ok(row);
       assert.match(row.private_jwk, /^v1\./, 'the private half is sealed');
       const jwk = openPrivateJwk(masterKey, row);
@@ -64,7 +65,7 @@ describe('private signing keys at rest', () => {
     const pair = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
     const base = { kid, alg: 'RS256', use: 'sig' };
     const privateJwk = { ...(await exportJWK(pair.privateKey)), ...base };
-    await testStore.store.db
+    await kyselyOf(testStore.store)
       .insertInto('signing_keys')
       .values({ kid, private_jwk: JSON.stringify(privateJwk), public_jwk: JSON.stringify({ ...(await exportJWK(pair.publicKey)), ...base }), created_at: clock.now(), retired_at: null })
       .execute();
@@ -81,7 +82,7 @@ describe('private signing keys at rest', () => {
 
     const server = await startTestServer({ masterKey, clock, databaseUrl: testStore.url });
     try {
-      const row = await server.services.store.db.selectFrom('signing_keys').selectAll().where('kid', '=', kid).executeTakeFirstOrThrow();
+      const row = await kyselyOf(server.services.store).selectFrom('signing_keys').selectAll().where('kid', '=', kid).executeTakeFirstOrThrow();
       assert.match(row.private_jwk, /^v1\./, 'sealed on start');
       assert.equal(openPrivateJwk(masterKey, row).d, privateJwk.d);
       for (const bytes of await storedBytes(testStore.url, server.services.store)) assert.equal(bytes.indexOf(privateJwk.d!), -1, 'the old plaintext is gone from the file');
@@ -101,11 +102,11 @@ describe('private signing keys at rest', () => {
     try {
       const before = await server.accessTokenFor();
       const { kid: oldKid } = await server.services.keys.signingKey();
-      const oldRow = await server.services.store.db.selectFrom('signing_keys').selectAll().where('kid', '=', oldKid).executeTakeFirstOrThrow();
+      const oldRow = await kyselyOf(server.services.store).selectFrom('signing_keys').selectAll().where('kid', '=', oldKid).executeTakeFirstOrThrow();
       const d = openPrivateJwk(masterKey, oldRow).d!;
       clock.advance(1_000);
       await rotateSigningKey(server.services.store, clock, masterKey);
-      const retired = await server.services.store.db.selectFrom('signing_keys').selectAll().where('kid', '=', oldKid).executeTakeFirstOrThrow();
+      const retired = await kyselyOf(server.services.store).selectFrom('signing_keys').selectAll().where('kid', '=', oldKid).executeTakeFirstOrThrow();
       assert.equal(retired.private_jwk, '', 'no private half of a retired key in the store');
       assert.notEqual(retired.retired_at, null);
       for (const bytes of await storedBytes(server.testStore.url, server.services.store)) assert.equal(bytes.indexOf(d), -1);

@@ -7,6 +7,7 @@ import { revokeApiTokens } from '../../src/tokens/api-tokens.js';
 import { deleteUser } from '../../src/principals/users.js';
 import { expectError } from '../http/error-contract.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { kyselyOf } from '../../src/storage/internal.js';
 
 const AUTH = '/csp/gateway/am/api/auth';
 const EXCHANGE = `${AUTH}/api-tokens/authorize`;
@@ -71,7 +72,7 @@ describe('token endpoints', () => {
   it('stores API tokens only as hashes of at least 128 random bits', async () => {
     const { apiToken, user } = await server.createUser();
     assert.ok(Buffer.from(apiToken.replace(/^pmfa_at_/, ''), 'base64url').length >= 16);
-    const rows = await server.services.store.db.selectFrom('api_tokens').selectAll().where('user_id', '=', user.id).execute();
+    const rows = await kyselyOf(server.services.store).selectFrom('api_tokens').selectAll().where('user_id', '=', user.id).execute();
     assert.equal(rows.length, 1);
     assert.ok(!JSON.stringify(rows).includes(apiToken.replace(/^pmfa_at_/, '')));
   });

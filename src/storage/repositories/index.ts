@@ -1,0 +1,45 @@
+// One repository per aggregate, all over one Kysely executor: the store itself, or one transaction.
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import { type ApiTokensRepository, createApiTokensRepository } from './api-tokens.js';
+import { type AuditRepository, createAuditRepository } from './audit.js';
+import { type ClientsRepository, createClientsRepository } from './clients.js';
+import { createDevicesRepository, type DeviceState, type DevicesRepository } from './devices.js';
+import { createLockoutsRepository, type LockoutsRepository } from './lockouts.js';
+import { createPrincipalsRepository, type PrincipalsRepository, type User } from './principals.js';
+import { createRecoveryCodesRepository, type RecoveryCodesRepository } from './recovery-codes.js';
+import { createSigningKeysRepository, type SigningKeysRepository } from './signing-keys.js';
+
+export interface Repositories {
+  readonly principals: PrincipalsRepository;
+  readonly devices: DevicesRepository;
+  readonly recoveryCodes: RecoveryCodesRepository;
+  readonly lockouts: LockoutsRepository;
+  readonly audit: AuditRepository;
+  readonly signingKeys: SigningKeysRepository;
+  readonly clients: ClientsRepository;
+  readonly apiTokens: ApiTokensRepository;
+}
+
+/**
+ * The reads of every MFA request, specialised by the driver (prepared statements on a connection of their
+ * own): they replace the plain Kysely reads of the store's repositories, never those of a transaction,
+ * which must see its own writes.
+ */
+export interface HotReads {
+  findUserById(id: string): Promise<User | undefined>;
+  findDeviceState(userId: string): Promise<DeviceState | undefined>;
+}
+
+export function createRepositories(db: Kysely<Database>, hot?: HotReads): Repositories {
+  return {
+    principals: createPrincipalsRepository(db, hot?.findUserById),
+    devices: createDevicesRepository(db, hot?.findDeviceState),
+    recoveryCodes: createRecoveryCodesRepository(db),
+    lockouts: createLockoutsRepository(db),
+    audit: createAuditRepository(db),
+    signingKeys: createSigningKeysRepository(db),
+    clients: createClientsRepository(db),
+    apiTokens: createApiTokensRepository(db),
+  };
+}

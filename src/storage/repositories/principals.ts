@@ -1,0 +1,144 @@
+// The principals repository (users table): local users and outside principals, as User objects.
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+
+export interface User {
+  id: string;
+  username: string;
+  domain: string;
+  orgId: string;
+  enabled: boolean;
+  passwordHash: string | null;
+  /** Outside principals: the `iss` and `sub` that name them (the username is only displayed); null for local users. */
+  issuer: string | null;
+  subject: string | null;
+}
+
+export interface NewUserRecord extends Omit<User, 'enabled'> {
+  createdAt: number;
+}
+
+/** A local user of a bulk import; the id and creation time are given by the repository. */
+export type ImportedUser = Pick<User, 'username' | 'domain' | 'orgId' | 'passwordHash'>;
+
+export interface UserRow {
+  id: string;
+  username: string;
+  domain: string;
+  org_id: string;
+  enabled: number;
+  password_hash: string | null;
+  issuer?: string | null;
+  subject?: string | null;
+}
+
+export const toUser = (row: UserRow): User => ({
+  id: row.id,
+  username: row.username,
+  domain: row.domain,
+  orgId: row.org_id,
+  enabled: Number(row.enabled) === 1,
+  passwordHash: row.password_hash,
+  issuer: row.issuer ?? null,
+  subject: row.subject ?? null,
+});
+
+export const USER_COLUMNS = ['id', 'username', 'domain', 'org_id', 'enabled', 'password_hash', 'issuer', 'subject'] as const;
+/** The hot read by id, for the drivers' prepared statements (sqlite-hot-reads.ts, postgres.ts). */
+export const USER_BY_ID_SQL = `select ${USER_COLUMNS.join(', ')} from users where id = ?`;
+
+/** Rows per INSERT statement (SQLite allows 32766 bound values; 7 columns each). */
+const ROWS_PER_STATEMENT = 500;
+
+export type PrincipalsRepository = ReturnType<typeof createPrincipalsRepository>;
+
+/** `findUserById` replaces the plain read by id with a driver's hot read (chosen once, when the store opens). */
+export function createPrincipalsRepository(db: Kysely<Database>, findUserById?: (id: string) => Promise<User | undefined>) {
+  const users = () => db.selectFrom('users').select(USER_COLUMNS);
+  return {
+    /** The current row on every call: disable/delete by the CLI must win on the next request. */
+    findById:
+      findUserById ??
+      (async (id: string): Promise<User | undefined> => {
+        const row = await users().where('id', '=', id).executeTakeFirst();
+        return row && toUser(row);
+      }),
+
+    /** The principal without an outside issuer that owns this name in the domain. */
+    async findLocal(username: string, domain: string): Promise<User | undefined> {
+      const row = await users().where('domain', '=', domain).where('username', '=', username).where('issuer', 'is', null).executeTakeFirst();
+      return row && toUser(row);
+    },
+
+    /** Outside principals of a domain holding this subject. The `issuer` predicate selects a partial index of migration 003. */
+    async findOutsideBySubjectInDomain(domain: string, subject: string): Promise<User[]> {
+      return (await users().where('domain', '=', domain).where('issuer', 'is not', null).where('subject', '=', subject).execute()).map(toUser);
+    },
+
+    /** Every principal of a domain shown by this name: the local one first, then outside ones, oldest first. */
+    async findAllNamedInDomain(domain: string, username: string): Promise<User[]> {
+      const named = users().where('domain', '=', domain).where('username', '=', username);
+      const rows = [...(await named.where('issuer', 'is', null).execute()), ...(await named.where('issuer', 'is not', null).orderBy('created_at').execute())];
+      return rows.map(toUser);
+    },
+
+    async findBySubject(issuer: string, subject: string): Promise<User | undefined> {
+      const row = await users().where('issuer', '=', issuer).where('subject', '=', subject).executeTakeFirst();
+      return row && toUser(row);
+    },
+
+    async hasAny(): Promise<boolean> {
+      return (await db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined;
+    },
+
+    async insert(user: NewUserRecord): Promise<void> {
+      const { id, username, domain, orgId, passwordHash, createdAt, issuer, subject } = user;
+      await db.insertInto('users').values({ id, username, domain, org_id: orgId, password_hash: passwordHash, enabled: 1, created_at: createdAt, issuer, subject }).execute();
+    },
+
+    /** Inserts the local users whose name is free, with ids from `newId`; returns how many were inserted. */
+    async insertNewLocal(users: ImportedUser[], createdAt: number, newId: () => string): Promise<number> {
+      let inserted = 0;
+      for (let i = 0; i < users.length; i += ROWS_PER_STATEMENT) {
+        const values = users.slice(i, i + ROWS_PER_STATEMENT).map((u) => ({ id: newId(), username: u.username, domain: u.domain, org_id: u.orgId, password_hash: u.passwordHash, enabled: 1, created_at: createdAt }));
+        const result = await db
+          .insertInto('users')
+          .values(values)
+          // The unique index on local names is partial (issuer is null): the target must say so (migration 003).
+          .onConflict((oc) => oc.columns(['domain', 'username']).where('issuer', 'is', null).doNothing())
+          .executeTakeFirst();
+        inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+      }
+      return inserted;
+    },
+
+    /** Binds a row made before migration 003 (no issuer) to an issuer and subject; false when there was none to claim. */
+    async claimLegacy(from: { domain: string; username: string }, to: { issuer: string; subject: string; domain: string }): Promise<boolean> {
+      const row = await db
+        .updateTable('users')
+        .set({ issuer: to.issuer, subject: to.subject, domain: to.domain })
+        .where('domain', '=', from.domain)
+        .where('username', '=', from.username)
+        .where('issuer', 'is', null)
+        .returning(['id'])
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async rename(id: string, username: string): Promise<void> {
+      await db.updateTable('users').set({ username }).where('id', '=', id).execute();
+    },
+
+    async setEnabled(id: string, enabled: boolean): Promise<void> {
+      await db.updateTable('users').set({ enabled: enabled ? 1 : 0 }).where('id', '=', id).execute();
+    },
+
+    async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+      await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+    },
+
+    async delete(id: string): Promise<void> {
+      await db.deleteFrom('users').where('id', '=', id).execute();
+    },
+  };
+}
