@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Store } from '../storage/database.js';
-import { generateSecret, hashSecret } from './secrets.js';
+import { generateSecret, hashSecret } from '../secrets/bearer-secrets.js';
 
 export const API_TOKEN_PREFIX = 'pmfa_at_';
 
