@@ -63,7 +63,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     done(new ApiError('service_unavailable', 'The server is shutting down; retry on another copy.'));
   });
 
-  registerErrorHandling(app, { limiter: services.limits.failedAuth, onRefused: () => services.metrics.rateLimitRejections.inc({ policy: 'failed_auth' }) });
+  registerErrorHandling(app, { limiter: services.limits.failedAuth });
 
   for (const schema of [CspErrorResponseSchema, UserMfaStatusDto, AccessTokenDto, PublicKeyDto]) app.addSchema(schema);
   // Before every route plugin: the document generator only sees routes registered after it.

@@ -2,6 +2,7 @@
 // verifier, limits. buildApp() takes this and opens nothing itself.
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
+import { createEvents, type Events } from './events/events.js';
 import { createLimits, type Limits } from './limits/limits.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { openStore, type Store } from './storage/database.js';
@@ -24,7 +25,9 @@ export interface Services {
   signInGate: SignInGate;
   /** AES-256-GCM key that seals TOTP seeds and private signing keys at rest; no server runs without it. */
   masterKey: Buffer;
-  /** Prometheus metrics of this instance (one registry each: tests run many apps in one process). */
+  /** Domain events of this instance (grants, activations, refused passcodes, lockouts, rate limits). */
+  events: Events;
+  /** Prometheus metrics of this instance (one registry each: tests run many apps in one process), fed by its events. */
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -32,7 +35,8 @@ export interface Services {
 export interface ServiceOverrides {
   clock?: Clock;
   store?: Store;
-  limits?: Limits;
+  /** Limits announcing their refusals on this instance's events (tests: Redis limits under a key prefix of their own). */
+  limits?: (events: Events) => Limits;
   /** The master key itself, instead of reading config.masterKeyFile. */
   masterKey?: Buffer;
 }
@@ -59,8 +63,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     maxLifetimeSeconds: config.accessTokenTtlSeconds,
     trusted: config.trustedIssuers.length > 0 ? new TrustedIssuers(config.trustedIssuers, clock) : undefined,
   });
-  const limits = overrides.limits ?? (await createLimits(config));
-  const metrics = createMetrics();
+  const events = createEvents();
+  const limits = overrides.limits?.(events) ?? (await createLimits(config, events));
+  const metrics = createMetrics(events);
   return {
     config,
     clock,
@@ -69,8 +74,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     issuer,
     verifier,
     limits,
-    signInGate: createMfaSignInGate({ store, clock, masterKey, lockout: { threshold: config.lockoutThreshold, lockoutSeconds: config.lockoutSeconds }, metrics, passcodeGuard: (key) => limits.passcodeGuard(key) }),
+    signInGate: createMfaSignInGate({ store, clock, masterKey, lockout: { threshold: config.lockoutThreshold, lockoutSeconds: config.lockoutSeconds }, events, passcodeGuard: (key) => limits.passcodeGuard(key) }),
     masterKey,
+    events,
     metrics,
     async close() {
       await keys.close();

@@ -31,6 +31,8 @@ export class FlexibleRateLimiter implements RateLimiter {
   constructor(
     readonly policy: string,
     private readonly inner: FlexibleLimiter,
+    /** Told of every refusal (the `rate_limited` event). */
+    private readonly onRefused?: () => void,
   ) {
     this.limit = inner.points;
     this.windowSeconds = inner.duration;
@@ -40,8 +42,9 @@ export class FlexibleRateLimiter implements RateLimiter {
     try {
       return this.decision(await this.inner.consume(key), true);
     } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return this.decision(rejection, false);
-      throw rejection;
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      this.onRefused?.();
+      return this.decision(rejection, false);
     }
   }
 
@@ -73,6 +76,8 @@ export class MemoryRateLimiter implements RateLimiter {
     readonly limit: number,
     readonly windowSeconds: number,
     private readonly now: () => number = Date.now,
+    /** Told of every refusal (the `rate_limited` event); a branch on the refused path only, nothing on the allowed one. */
+    private readonly onRefused?: () => void,
   ) {
     this.windowMs = windowSeconds * 1000;
   }
@@ -83,7 +88,9 @@ export class MemoryRateLimiter implements RateLimiter {
     let window = this.windows.get(key);
     if (!window || window.resetAt <= now) this.windows.set(key, (window = { count: 0, resetAt: now + this.windowMs }));
     window.count++;
-    return this.decision(window.count, window.resetAt - now, window.count <= this.limit);
+    const allowed = window.count <= this.limit;
+    if (!allowed) this.onRefused?.();
+    return this.decision(window.count, window.resetAt - now, allowed);
   }
 
   private sweep(now: number): void {
@@ -103,8 +110,9 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 }
 
-export function memoryRateLimiter(policy: string, limitPerWindow: number, windowSeconds = 60): RateLimiter {
-  return new MemoryRateLimiter(policy, limitPerWindow, windowSeconds);
+/** A one-minute window in this process's memory. */
+export function memoryRateLimiter(policy: string, limitPerMinute: number, onRefused?: () => void): RateLimiter {
+  return new MemoryRateLimiter(policy, limitPerMinute, 60, Date.now, onRefused);
 }
 
 /** IETF draft RateLimit headers (structured-field form) plus Retry-After when blocked. */

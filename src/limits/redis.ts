@@ -4,7 +4,8 @@
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
-import { API_TOKEN_EXCHANGE_POLICY, guardPasscodes, type Limits, type LimitsConfig } from './limits.js';
+import type { Events } from '../events/events.js';
+import { announceRefusals, API_TOKEN_EXCHANGE_POLICY, guardPasscodes, type Limits, type LimitsConfig } from './policies.js';
 import { FlexibleRateLimiter } from './rate-limiter.js';
 
 /** Bounds so that a slow or absent Redis costs a request milliseconds, not seconds. */
@@ -20,8 +21,10 @@ export interface RedisLimitsOptions {
   keyPrefix?: string;
 }
 
+/** Every refusal, the fallback's included, is announced on `events`. */
 export function createRedisLimits(
   config: LimitsConfig & Pick<Config, 'redisUrl'>,
+  events: Events,
   options: RedisLimitsOptions = {},
 ): Limits {
   if (!config.redisUrl) throw new Error('createRedisLimits needs a redis URL');
@@ -39,7 +42,8 @@ export function createRedisLimits(
   // event would only print noise.
   client.on('error', () => undefined);
 
-  const shared = (name: string, points: number, insured: boolean) =>
+  const refused = announceRefusals(events);
+  const shared = (name: string, points: number, insured: boolean, onRefused: () => void) =>
     new FlexibleRateLimiter(
       name,
       new RateLimiterRedis({
@@ -51,13 +55,14 @@ export function createRedisLimits(
         // The fallback counts per process only: a bounded degradation, not a bypass.
         insuranceLimiter: insured ? new RateLimiterMemory({ points, duration: 60 }) : undefined,
       }),
+      onRefused,
     );
 
-  const passcodes = shared('mfa-passcode', config.rateLimitPerMinute, false);
+  const passcodes = shared('mfa-passcode', config.rateLimitPerMinute, false, refused('passcodes'));
   return {
-    requests: shared('mfa', config.rateLimitPerMinute, true),
-    failedAuth: shared('failed-auth', config.failedAuthPerMinute, true),
-    apiTokenExchanges: shared(API_TOKEN_EXCHANGE_POLICY, config.apiTokenExchangesPerMinute, true),
+    requests: shared('mfa', config.rateLimitPerMinute, true, refused('requests')),
+    failedAuth: shared('failed-auth', config.failedAuthPerMinute, true, refused('failed_auth')),
+    apiTokenExchanges: shared(API_TOKEN_EXCHANGE_POLICY, config.apiTokenExchangesPerMinute, true, refused('api_token_exchanges')),
     passcodeGuard: (principalKey) => guardPasscodes(passcodes, principalKey),
     async ready() {
       if (client.status !== 'ready') return false;

@@ -1,6 +1,7 @@
 // The service's Prometheus metrics: one registry per Services instance (tests build many apps in one
-// process), with a small API feature code can call, e.g. `metrics.replaysRefused.inc()`.
+// process); its counters follow the domain events, so feature code announces facts and never counts.
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import type { Events, LimitName } from '../events/events.js';
 import { HttpMetrics } from './http-metrics.js';
 
 const PREFIX = 'principal_mfa_';
@@ -9,7 +10,7 @@ export interface Metrics {
   readonly registry: Registry;
   /** HTTP request count and latency by method, route template (or "unmatched") and status. */
   readonly http: HttpMetrics;
-  /** Token grants by grant ("api_token" | "client_credentials") and outcome ("success" or the errorCode). */
+  /** Token grants by grant (a GrantName) and outcome ("success" or the errorCode). */
   readonly tokenExchanges: Counter<'grant' | 'outcome'>;
   readonly mfaActivations: Counter;
   /** Passcodes and recovery codes refused, on any endpoint. */
@@ -35,7 +36,25 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
-export function createMetrics(): Metrics {
+/**
+ * The `policy` label of each limit. Passcode attempts are limited per principal at the MFA request rate,
+ * and have always been counted as "requests".
+ */
+const POLICY_LABELS: Record<LimitName, string> = { requests: 'requests', passcodes: 'requests', failed_auth: 'failed_auth', api_token_exchanges: 'api_token_exchanges' };
+
+function countEvents(events: Events, metrics: Metrics): void {
+  events.on('grant.succeeded', ({ grant }) => metrics.tokenExchanges.inc({ grant, outcome: 'success' }));
+  // Anything but an ApiError is answered 500 internal_error: labelled with that status, as it always was.
+  events.on('grant.failed', ({ grant, errorCode }) => metrics.tokenExchanges.inc({ grant, outcome: errorCode ?? '500' }));
+  events.on('mfa.activated', () => metrics.mfaActivations.inc());
+  events.on('passcode.refused', () => metrics.passcodeFailures.inc());
+  events.on('passcode.replayed', () => metrics.replaysRefused.inc());
+  events.on('mfa.locked_out', () => metrics.lockouts.inc());
+  events.on('rate_limited', ({ limit }) => metrics.rateLimitRejections.inc({ policy: POLICY_LABELS[limit] }));
+}
+
+/** The metrics of one Services instance, counting the events on `events` from now on. */
+export function createMetrics(events: Events): Metrics {
   const registry = new Registry();
   const registers = [registry];
   const metrics: Metrics = {
@@ -54,6 +73,7 @@ export function createMetrics(): Metrics {
   };
   // Zero-valued series exist from the start, so dashboards and rate() see them before the first event.
   for (const counter of [metrics.mfaActivations, metrics.passcodeFailures, metrics.lockouts, metrics.replaysRefused]) counter.inc(0);
-  for (const policy of ['requests', 'failed_auth', 'api_token_exchanges']) metrics.rateLimitRejections.inc({ policy }, 0);
+  for (const policy of new Set(Object.values(POLICY_LABELS))) metrics.rateLimitRejections.inc({ policy }, 0);
+  countEvents(events, metrics);
   return metrics;
 }

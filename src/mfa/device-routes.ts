@@ -31,12 +31,12 @@ const RegisteredDeviceDto = Type.Object({
 });
 
 export function mfaDeps(services: Services): MfaDeps {
-  const { store, clock, masterKey, config, metrics } = services;
+  const { store, clock, masterKey, config, events } = services;
   return {
     store,
     clock,
     masterKey,
-    metrics,
+    events,
     lockout: { threshold: config.lockoutThreshold, lockoutSeconds: config.lockoutSeconds },
     passcodeGuard: (key) => services.limits.passcodeGuard(key),
     stepUpMaxAgeSeconds: config.stepUpMaxAgeSeconds,

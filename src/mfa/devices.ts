@@ -68,6 +68,7 @@ export async function activateDevice(deps: MfaDeps, user: User, passcode: string
     await recordAuditEvent(trx, { ...audit, action: 'MFA_RECOVERY_CODES_GENERATION' });
     return { recoveryCodes: codes };
   });
+  deps.events.emit('mfa.activated', { userId: user.id });
   return { activated: true, turnedOn: true, recoveryCodes };
 }
 

@@ -16,6 +16,7 @@ export async function confirmPassword(deps: SecondFactorDeps, user: User, device
   await deps.passcodeGuard?.(user.id);
   const nowMs = deps.clock.now();
   const reservation = await deps.store.transaction((trx) => reserveAttempt(trx, user.id, nowMs, deps.lockout));
+  if (!reservation.allowed) deps.events.emit('mfa.locked_out', { userId: user.id });
   if (!reservation.allowed) throw lockedError(reservation.retryAfterSeconds);
   if (await verifyPassword(password, user.passwordHash)) {
     await deps.store.transaction((trx) => releaseAttempt(trx, user.id, reservation));

@@ -3,7 +3,7 @@ import { recordAuditEvent } from '../audit/record.js';
 import type { Clock } from '../clock.js';
 import { ApiError, type ErrorCode } from '../errors.js';
 import type { Store } from '../storage/database.js';
-import type { Metrics } from '../metrics/metrics.js';
+import type { Events } from '../events/events.js';
 import type { Repositories } from '../storage/repositories/index.js';
 import { consumeRecoveryCode, type Device, isActivated } from './device-store.js';
 import { clearFailures, lockedError, type LockoutPolicy, reserveAttempt } from './lockout.js';
@@ -18,8 +18,8 @@ export interface SecondFactorDeps {
   clock: Clock;
   masterKey: Buffer | undefined;
   lockout: LockoutPolicy;
-  /** Counts refused replays; optional so that tests of the feature alone need none. */
-  metrics?: Pick<Metrics, 'replaysRefused'>;
+  /** Where refused passcodes, replays and lockouts are announced (metrics count them). */
+  events: Events;
   /** Shared per-principal attempt counter (limits.passcodeGuard): 429 over the limit, 503 when Redis is down (fail closed). */
   passcodeGuard?: (principalKey: string) => Promise<void>;
 }
@@ -51,7 +51,7 @@ async function verifyOnce(trx: Repositories, deps: SecondFactorDeps, device: Dev
     if (step === null) return false;
     const claimed = await trx.devices.claimTimeStep(device, step, options.activate ? nowMs : undefined);
     // A code that matches but whose time step is already used (or older than the last one): a replay.
-    if (!claimed) deps.metrics?.replaysRefused.inc();
+    if (!claimed) deps.events.emit('passcode.replayed', { userId: device.userId });
     return claimed;
   }
   if (options.acceptRecoveryCode && isActivated(device) && looksLikeRecoveryCode(input)) return consumeRecoveryCode(trx, device.userId, input, nowMs);
@@ -90,7 +90,9 @@ export async function withSecondFactor<T>(
     const verified = { factor, atMs: nowMs };
     return { kind: 'ok' as const, value: { ...(await action(trx, verified)), verified } };
   });
+  if (outcome.kind === 'locked') deps.events.emit('mfa.locked_out', { userId: user.id });
   if (outcome.kind === 'locked') throw lockedError(outcome.retryAfterSeconds);
+  if (outcome.kind === 'refused') deps.events.emit('passcode.refused', { userId: user.id });
   if (outcome.kind === 'refused') throw new ApiError(options.refusal);
   return outcome.value;
 }

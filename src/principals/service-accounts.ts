@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Store } from '../storage/database.js';
-import { generateSecret, hashSecret } from '../tokens/secrets.js';
+import { generateSecret, hashSecret } from '../secrets/bearer-secrets.js';
 import type { ServiceAccount } from '../storage/repositories/clients.js';
 import { DEFAULT_ORG } from './users.js';
 

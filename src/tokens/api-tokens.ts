@@ -1,7 +1,7 @@
 // API tokens: long-lived user secrets, shown once, stored as SHA-256 hashes, revocable.
 import type { Clock } from '../clock.js';
 import type { Store } from '../storage/database.js';
-import { generateSecret, hashSecret } from './secrets.js';
+import { generateSecret, hashSecret } from '../secrets/bearer-secrets.js';
 
 export const API_TOKEN_PREFIX = 'pmfa_at_';
 

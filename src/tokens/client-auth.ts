@@ -4,7 +4,7 @@ import { ApiError } from '../errors.js';
 import { type FormBody, optionalField } from '../http/form-body.js';
 import { findServiceAccount, type ServiceAccount } from '../principals/service-accounts.js';
 import type { Services } from '../services.js';
-import { secretMatchesHash } from './secrets.js';
+import { secretMatchesHash } from '../secrets/bearer-secrets.js';
 
 export interface ClientCredentials {
   clientId: string;

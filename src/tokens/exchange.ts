@@ -2,6 +2,7 @@
 import { nowSeconds } from '../clock.js';
 import type { Services } from '../services.js';
 import { ApiError } from '../errors.js';
+import type { Events, GrantName } from '../events/events.js';
 import { guardApiTokenExchange } from '../limits/limits.js';
 import { findServiceAccount } from '../principals/service-accounts.js';
 import { findUserById, userSubject } from '../principals/users.js';
@@ -26,7 +27,25 @@ function toDto(services: Services, accessToken: string, perms: string[]): Access
   };
 }
 
-export async function exchangeApiToken(services: Services, apiToken: string, passcode: string | undefined, clientAddress: string): Promise<AccessTokenDto> {
+/** Runs a grant and announces how it ended: `grant.succeeded`, or `grant.failed` with the refusal's errorCode. */
+export async function announceGrant(events: Events, grant: GrantName, run: () => Promise<AccessTokenDto>): Promise<AccessTokenDto> {
+  try {
+    const dto = await run();
+    events.emit('grant.succeeded', { grant });
+    return dto;
+  } catch (error) {
+    events.emit('grant.failed', { grant, errorCode: error instanceof ApiError ? error.code : undefined });
+    throw error;
+  }
+}
+
+/** The API-token grant (POST …/api-tokens/authorize), announced as `api_token`. */
+export function exchangeApiToken(services: Services, apiToken: string, passcode: string | undefined, clientAddress: string): Promise<AccessTokenDto> {
+  return announceGrant(services.events, 'api_token', () => issueForApiToken(services, apiToken, passcode, clientAddress));
+}
+
+/** The exchange itself, unannounced: the refresh_token grant runs it under its own name. */
+export async function issueForApiToken(services: Services, apiToken: string, passcode: string | undefined, clientAddress: string): Promise<AccessTokenDto> {
   const userId = await findApiTokenOwner(services.store, services.clock, apiToken);
   const user = userId === undefined ? undefined : await findUserById(services.store, userId);
   if (!user) throw new ApiError('invalid_grant');

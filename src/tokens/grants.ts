@@ -1,10 +1,11 @@
 // The grants of the OAuth endpoints, one entry per grant_type: a further grant (authorization_code)
 // plugs in as one more entry. Also where the API-token exchange finds its token among CSP's four places.
 import { ApiError } from '../errors.js';
+import type { GrantName } from '../events/events.js';
 import { type FormBody, optionalField } from '../http/form-body.js';
 import type { Services } from '../services.js';
 import { authenticateClient, readClientCredentials } from './client-auth.js';
-import { type AccessTokenDto, exchangeApiToken, exchangeClientCredentials } from './exchange.js';
+import { type AccessTokenDto, announceGrant, exchangeClientCredentials, issueForApiToken } from './exchange.js';
 
 export interface GrantRequest {
   body: FormBody;
@@ -26,7 +27,7 @@ const refreshToken: Grant = async (services, { body, authorization, clientAddres
   if (client?.clientSecret !== undefined) await authenticateClient(services, client);
   const apiToken = optionalField(body, 'refresh_token');
   if (apiToken === undefined) throw new ApiError('invalid_request', 'invalid_request: Send the API token as refresh_token.');
-  return exchangeApiToken(services, apiToken, optionalField(body, 'passcode'), clientAddress);
+  return issueForApiToken(services, apiToken, optionalField(body, 'passcode'), clientAddress);
 };
 
 /** POST …/auth/authorize: CSP's older client-credentials endpoint. */
@@ -37,8 +38,22 @@ export const TOKEN_ENDPOINT_GRANTS: ReadonlyMap<string, Grant> = new Map([
   ['refresh_token', refreshToken],
 ]);
 
-/** RFC 6749 §5.2: a missing grant_type is invalid_request; one we do not offer, unsupported_grant_type. */
+/**
+ * The name a request to an OAuth endpoint is announced under: its grant_type when the endpoint offers it,
+ * else 'other'; everything sent to the older /auth/authorize, which offers client_credentials alone, is that grant.
+ */
+function grantNameOf(grants: ReadonlyMap<string, Grant>, grantType: string | undefined): GrantName {
+  if (grantType !== undefined && grants.has(grantType)) return grantType as GrantName; // the tables' keys are grant names
+  return grants === AUTHORIZE_GRANTS ? 'client_credentials' : 'other';
+}
+
+/** Runs the grant a request asks for and announces how it ended (`grant.succeeded` / `grant.failed`). */
 export function runGrant(services: Services, grants: ReadonlyMap<string, Grant>, request: GrantRequest): Promise<AccessTokenDto> {
+  return announceGrant(services.events, grantNameOf(grants, optionalField(request.body, 'grant_type')), () => runOfferedGrant(services, grants, request));
+}
+
+/** RFC 6749 §5.2: a missing grant_type is invalid_request; one we do not offer, unsupported_grant_type. */
+function runOfferedGrant(services: Services, grants: ReadonlyMap<string, Grant>, request: GrantRequest): Promise<AccessTokenDto> {
   const grantType = optionalField(request.body, 'grant_type');
   const offered = [...grants.keys()].join(', ');
   if (grantType === undefined) throw new ApiError('invalid_request', `invalid_request: Send grant_type (${offered}).`);

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ApiError } from '../../src/errors.js';
+import { createEvents } from '../../src/events/events.js';
 import { createRedisLimits } from '../../src/limits/redis.js';
 import { MFA_BASE } from '../../src/mfa/routes.js';
 import { eventually, privateRedis, type ServerControl } from '../support/infra.js';
@@ -90,8 +91,8 @@ describe('Redis limits through a Redis outage', () => {
 
   test('a passcode limit reached on one copy is reached on every copy sharing the Redis', async () => {
     const config = { redisUrl: redis.url, rateLimitPerMinute: 3, failedAuthPerMinute: 60, apiTokenExchangesPerMinute: 60 };
-    const a = createRedisLimits(config, { keyPrefix: 'shared-passcodes' });
-    const b = createRedisLimits(config, { keyPrefix: 'shared-passcodes' });
+    const a = createRedisLimits(config, createEvents(), { keyPrefix: 'shared-passcodes' });
+    const b = createRedisLimits(config, createEvents(), { keyPrefix: 'shared-passcodes' });
     try {
       await eventually(async () => (await a.ready!()) && (await b.ready!()), 10_000, 'both connected');
       await a.passcodeGuard('p');
