@@ -4,7 +4,8 @@ import { ApiError } from '../errors.js';
 import { type FormBody, optionalField } from '../http/form-body.js';
 import type { Services } from '../services.js';
 import { authenticateClient, readClientCredentials } from './client-auth.js';
-import { type AccessTokenDto, exchangeApiToken, exchangeClientCredentials } from './exchange.js';
+import type { AccessTokenDto } from './dtos.js';
+import { exchangeApiToken, exchangeClientCredentials } from './exchange.js';
 
 export interface GrantRequest {
   body: FormBody;
