@@ -1,0 +1,39 @@
+// The principal-API seam: the gate's request decorations are read through accessors that answer 401 when a
+// route reads them without the gate, and the failed-auth limit leaves every other refusal untouched.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import Fastify from 'fastify';
+import { limitFailedAuth } from '../../src/auth/failed-auth-limit.js';
+import { claimsOf, decoratePrincipal, principalOf } from '../../src/auth/request-principal.js';
+import { ApiError } from '../../src/errors.js';
+import { registerErrorHandling } from '../../src/http/error-handler.js';
+import { memoryRateLimiter } from '../../src/limits/rate-limiter.js';
+import { expectCspError } from '../support/server.js';
+
+describe('principal API seam', () => {
+  it('answers 401 unauthenticated when a route outside the gate reads the principal or its claims', async () => {
+    const app = Fastify({ logger: false });
+    registerErrorHandling(app, (_request, refusal) => refusal);
+    decoratePrincipal(app);
+    app.get('/principal', async (request) => principalOf(request).username);
+    app.get('/claims', async (request) => claimsOf(request).sub);
+    try {
+      for (const url of ['/principal', '/claims']) {
+        const res = await app.inject({ url });
+        assert.equal(res.statusCode, 401);
+        assert.equal(expectCspError(res.json(), 401).errorCode, 'unauthenticated');
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('hands back a refusal that is not a failed authentication as it is, without counting it or waiting', () => {
+    const limiter = memoryRateLimiter('failed-auth', 1);
+    const filter = limitFailedAuth({ limiter, onRefused: () => assert.fail('nothing may be refused') });
+    const refusal = new ApiError('principal_not_found');
+    // The request is never read for such a refusal.
+    assert.equal(filter(undefined as never, refusal), refusal);
+    assert.equal(filter(undefined as never, refusal), refusal);
+  });
+});
