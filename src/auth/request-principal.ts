@@ -19,14 +19,17 @@ export function decoratePrincipal(app: FastifyInstance): void {
   app.decorateRequest('claims', null);
 }
 
-/** The principal of a request behind the gate. Without one (a route outside the gate) it is a 401, not a crash. */
+/**
+ * The principal of a request behind the gate. Without one (a route outside the gate: null where the plugin
+ * decorates requests, undefined elsewhere) it is a 401, not a crash.
+ */
 export function principalOf(request: FastifyRequest): User {
-  if (request.principal === null) throw new ApiError('unauthenticated');
+  if (!request.principal) throw new ApiError('unauthenticated');
   return request.principal;
 }
 
 /** The verified token claims of a request behind the gate (step-up, profile). */
 export function claimsOf(request: FastifyRequest): AccessTokenClaims {
-  if (request.claims === null) throw new ApiError('unauthenticated');
+  if (!request.claims) throw new ApiError('unauthenticated');
   return request.claims;
 }

@@ -14,11 +14,16 @@ describe('principal API seam', () => {
   it('answers 401 unauthenticated when a route outside the gate reads the principal or its claims', async () => {
     const app = Fastify({ logger: false });
     registerErrorHandling(app, (_request, refusal) => refusal);
-    decoratePrincipal(app);
-    app.get('/principal', async (request) => principalOf(request).username);
-    app.get('/claims', async (request) => claimsOf(request).sub);
+    // Decorated (null) as inside the principal API plugin, and not decorated at all (undefined) as outside it.
+    for (const prefix of ['/decorated', '/bare']) {
+      await app.register(async (routes) => {
+        if (prefix === '/decorated') decoratePrincipal(routes);
+        routes.get(`${prefix}/principal`, async (request) => principalOf(request).username);
+        routes.get(`${prefix}/claims`, async (request) => claimsOf(request).sub);
+      });
+    }
     try {
-      for (const url of ['/principal', '/claims']) {
+      for (const url of ['/decorated/principal', '/decorated/claims', '/bare/principal', '/bare/claims']) {
         const res = await app.inject({ url });
         assert.equal(res.statusCode, 401);
         assert.equal(expectCspError(res.json(), 401).errorCode, 'unauthenticated');
