@@ -1,7 +1,10 @@
 // buildApp(services): the Fastify application with every hook and route. Reads no env, opens nothing.
 import '@fastify/swagger'; // route schema types: summary, tags, security
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { auditRoutes } from './audit/routes.js';
+import { limitFailedAuth } from './auth/failed-auth-limit.js';
+import { principalApi } from './auth/principal-api.js';
 import { ApiError } from './errors.js';
 import { AccessLog } from './http/access-log.js';
 import { handleClientError, registerErrorHandling } from './http/error-handler.js';
@@ -9,6 +12,7 @@ import { generateRequestId } from './http/request-id.js';
 import { toFastifyTrustProxy } from './http/trust-proxy.js';
 import { schemaController } from './http/validation.js';
 import { CspErrorResponseSchema } from './http/schemas.js';
+import { deviceRoutes } from './mfa/device-routes.js';
 import { mfaRoutes, UserMfaStatusDto } from './mfa/routes.js';
 import { registerMetrics } from './metrics/plugin.js';
 import { registerOpenApi } from './openapi/plugin.js';
@@ -16,7 +20,8 @@ import { opsRoutes } from './ops/routes.js';
 import { profileRoutes } from './profile/routes.js';
 import type { Services } from './services.js';
 import { registerUiRoutes } from './ui/routes.js';
-import { AccessTokenDto, PublicKeyDto, tokenRoutes } from './tokens/routes.js';
+import { AccessTokenDto, PublicKeyDto } from './tokens/dtos.js';
+import { tokenRoutes } from './tokens/routes.js';
 
 /** Limits that keep a slow or oversized client from stalling the server. */
 export const HTTP_LIMITS = {
@@ -46,7 +51,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     clientErrorHandler: handleClientError,
     return503OnClosing: false, // our onRequest hook answers with a CspErrorResponse instead
     routerOptions: { ignoreTrailingSlash: false },
-  });
+  }).withTypeProvider<TypeBoxTypeProvider>();
 
   // While draining (SIGTERM), requests still arriving on open keep-alive connections get a proper
   // CspErrorResponse 503 and Connection: close, so the load balancer moves them to another copy.
@@ -63,7 +68,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     done(new ApiError('service_unavailable', 'The server is shutting down; retry on another copy.'));
   });
 
-  registerErrorHandling(app, { limiter: services.limits.failedAuth });
+  registerErrorHandling(app, limitFailedAuth({ limiter: services.limits.failedAuth }));
 
   for (const schema of [CspErrorResponseSchema, UserMfaStatusDto, AccessTokenDto, PublicKeyDto]) app.addSchema(schema);
   // Before every route plugin: the document generator only sees routes registered after it.
@@ -71,9 +76,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // Root-level hooks (request count/latency, refusals) must exist before the routes they observe.
   registerMetrics(app, services.metrics);
   await app.register(tokenRoutes(services));
-  await app.register(mfaRoutes(services));
-  await app.register(auditRoutes(services));
-  await app.register(profileRoutes(services));
+  // Every route behind the csp-auth-token gate, in one plugin with the gate as its one hook.
+  await app.register(principalApi(services, [mfaRoutes(services), deviceRoutes(services), auditRoutes(services), profileRoutes(services)]));
   await app.register(opsRoutes(services));
   // The self-service page (GET /mfa and its assets): untagged, so not part of the API document.
   await registerUiRoutes(app);

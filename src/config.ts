@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { parseTrustedIssuers, type TrustedIssuer } from './tokens/trusted-issuer-config.js';
+import { CSP_AM_API } from './paths.js';
 
 export type { TrustedIssuer };
 
@@ -42,7 +43,7 @@ export interface Config {
 export type TrustProxy = boolean | number | readonly string[];
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/principal-mfa.db';
-export const DEFAULT_ISSUER = 'https://principal-mfa.local/csp/gateway/am/api';
+export const DEFAULT_ISSUER = `https://principal-mfa.local${CSP_AM_API}`;
 
 export const DEFAULTS: Config = Object.freeze({
   host: '127.0.0.1',
@@ -125,9 +126,6 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {})
   return Object.freeze(config) as unknown as Config;
 }
 
-/** CSP's API prefix: an issuer ending with it names the server's base URL before it. */
-const CSP_API_SUFFIX = '/csp/gateway/am/api';
-
 /**
  * The base URL of this server as clients reach it, for the absolute URLs in discovery. Never taken from a
  * request (Host, X-Forwarded-Host): --public-url, else the issuer without CSP's API suffix, else the
@@ -139,7 +137,8 @@ export function publicUrlOf(config: Pick<Config, 'publicUrl' | 'issuer' | 'dev' 
     const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host;
     return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
   }
-  if (config.issuer.endsWith(CSP_API_SUFFIX)) return config.issuer.slice(0, -CSP_API_SUFFIX.length);
+  // CSP's API prefix: an issuer ending with it names the server's base URL before it.
+  if (config.issuer.endsWith(CSP_AM_API)) return config.issuer.slice(0, -CSP_AM_API.length);
   return new URL(config.issuer).origin;
 }
 

@@ -1,12 +1,14 @@
 // POST /csp/gateway/iam/vmwid/api/principal/mfa/audit: the principal's MFA audit log, paged; and its retention purge.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { requireUser, TOKEN_SECURITY } from '../http/authenticate.js';
+import { TOKEN_SECURITY } from '../auth/access-token-header.js';
+import { principalOf } from '../auth/request-principal.js';
 import { AUTHENTICATED_ERRORS, withErrors } from '../http/schemas.js';
+import { MFA_BASE } from '../paths.js';
 import type { Services } from '../services.js';
 import { createAuditExecutor } from './executor.js';
 import { PageCursors } from './keyset.js';
-import { type AuditLogRequest, queryAuditLog } from './query.js';
+import { queryAuditLog } from './query.js';
 import { type AuditRetention, scheduleAuditRetention } from './retention.js';
 
 // Dates are plain numbers here so that a float or negative value reaches the feature's own 400 message.
@@ -40,7 +42,7 @@ const PagedPostResponseMfaAuditLogDto = Type.Object(
   { title: 'PagedPostResponseMfaAuditLogDto' },
 );
 
-export function auditRoutes(services: Services): FastifyPluginAsync {
+export function auditRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
     const executor = createAuditExecutor(services.store);
     const reader = { store: services.store, executor, cursors: new PageCursors(), clock: services.clock };
@@ -61,9 +63,8 @@ export function auditRoutes(services: Services): FastifyPluginAsync {
     });
 
     app.post(
-      '/csp/gateway/iam/vmwid/api/principal/mfa/audit',
+      `${MFA_BASE}/audit`,
       {
-        preHandler: requireUser(services),
         schema: {
           summary: 'Get principal MFA audit log',
           description: 'Events of the principal named by the token, newest first.',
@@ -73,7 +74,7 @@ export function auditRoutes(services: Services): FastifyPluginAsync {
           response: withErrors({ 200: PagedPostResponseMfaAuditLogDto }, [...AUTHENTICATED_ERRORS, 409, 503]),
         },
       },
-      async (request) => queryAuditLog(reader, request.user!, request.body as AuditLogRequest),
+      async (request) => queryAuditLog(reader, principalOf(request), request.body),
     );
   };
 }

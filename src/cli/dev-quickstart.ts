@@ -6,6 +6,7 @@ import { createUser, findUserByUsername } from '../principals/users.js';
 import { DEFAULT_DATABASE_URL } from '../config.js';
 import type { Services } from '../services.js';
 import type { CliIo } from './common.js';
+import { API_TOKEN_EXCHANGE_PATH, MFA_BASE } from '../paths.js';
 
 export const DEMO_USERNAME = 'demo';
 export const DEMO_PASSWORD = 'demo-password';
@@ -28,9 +29,9 @@ export async function printDevQuickstart(services: Services, address: string, io
     lines.push(`  API_TOKEN=${apiToken}`);
   }
   lines.push(
-    `  ACCESS_TOKEN=$(curl -s -X POST ${base}/csp/gateway/am/api/auth/api-tokens/authorize \\`,
+    `  ACCESS_TOKEN=$(curl -s -X POST ${base}${API_TOKEN_EXCHANGE_PATH} \\`,
     `      -d "api_token=$API_TOKEN" | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
-    `  curl -s ${base}/csp/gateway/iam/vmwid/api/principal/mfa/status -H "csp-auth-token: $ACCESS_TOKEN"`,
+    `  curl -s ${base}${MFA_BASE}/status -H "csp-auth-token: $ACCESS_TOKEN"`,
     '',
   );
   lines.push(...mfaEnrolmentLines(base));
@@ -39,13 +40,13 @@ export async function printDevQuickstart(services: Services, address: string, io
 
 /** MFA enrolment with a command-line authenticator (oathtool: Debian package `oathtool`); docs/mfa.md has the full flow. */
 function mfaEnrolmentLines(base: string): string[] {
-  const mfa = `${base}/csp/gateway/iam/vmwid/api/principal/mfa`;
+  const mfa = `${base}${MFA_BASE}`;
   const json = `-H "csp-auth-token: $ACCESS_TOKEN" -H 'content-type: application/json'`;
   return [
     'Turn MFA on (docs/mfa.md has the whole flow):',
     `  SECRET=$(curl -s -X POST ${mfa}/device ${json} -d '{"deviceName":"laptop"}' | sed -E 's/.*"secret":"([^"]+)".*/\\1/')`,
     `  curl -s -X POST ${mfa}/device/activate ${json} -d "{\\"passcode\\":\\"$(oathtool --totp -b $SECRET)\\"}"`,
-    `  sleep 30; curl -s -X POST ${base}/csp/gateway/am/api/auth/api-tokens/authorize -d "api_token=$API_TOKEN" -d "passcode=$(oathtool --totp -b $SECRET)"`,
+    `  sleep 30; curl -s -X POST ${base}${API_TOKEN_EXCHANGE_PATH} -d "api_token=$API_TOKEN" -d "passcode=$(oathtool --totp -b $SECRET)"`,
     '',
   ];
 }

@@ -1,5 +1,6 @@
 // principal-mfa/client: a typed, dependency-free client of the principal MFA API. It exchanges the API
 // token for an access token, renews it before it expires, and throws CspError for every error answer.
+import { API_TOKEN_EXCHANGE_PATH, MFA_BASE } from '../paths.js';
 import { errorFromResponse } from './errors.js';
 import type {
   AccessTokenResponse,
@@ -17,8 +18,8 @@ import type {
 export { CspError, type CspErrorBody } from './errors.js';
 export type * from './types.js';
 
-export const TOKEN_PATH = '/csp/gateway/am/api/auth/api-tokens/authorize';
-export const MFA_PATH = '/csp/gateway/iam/vmwid/api/principal/mfa';
+export const TOKEN_PATH = API_TOKEN_EXCHANGE_PATH;
+export const MFA_PATH = MFA_BASE;
 
 /** A passcode, or a function giving a fresh one for each exchange (a TOTP code works only once). */
 export type PasscodeSource = string | (() => string | Promise<string>);

@@ -6,7 +6,7 @@ export type { UserMfaStatus } from '../mfa/status.js';
 /** POST …/mfa/device: the new, still pending device. The secret is shown only this once. */
 export type { RegisteredDevice } from '../mfa/devices.js';
 /** The token service's AccessTokenDto. */
-export type { AccessTokenDto as AccessTokenResponse } from '../tokens/exchange.js';
+export type { AccessTokenDto as AccessTokenResponse } from '../tokens/dtos.js';
 
 /** POST …/mfa/device/activate. */
 export interface ActivatedDevice {

@@ -3,22 +3,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorCode, toCspErrorResponse } from '../errors.js';
-import { rateLimitHeaders, type RateLimiter } from '../limits/rate-limiter.js';
 import { generateRequestId } from './request-id.js';
-
-/** Errors that count as a failed authentication for the per-address limit (see throttleFailedAuth). */
-export const FAILED_AUTH_CODES: ReadonlySet<ErrorCode> = new Set([
-  'invalid_token',
-  'token_expired',
-  'token_too_large',
-  'invalid_grant',
-  'invalid_client',
-  // A wrong passcode at sign-in: the per-principal lockout stops guessing one account, this stops
-  // one address from spraying guesses across many accounts.
-  'invalid_passcode',
-  // A wrong password confirming an MFA operation (issue 8, item 6): counted per address as well.
-  'wrong_password',
-]);
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
@@ -47,35 +32,13 @@ export function sendApiError(reply: FastifyReply, error: ApiError): FastifyReply
   return reply.code(body.statusCode).header('Cache-Control', 'no-store').type('application/json; charset=utf-8').send(body);
 }
 
-export interface FailedAuthLimit {
-  /** Failed authentications per client address. */
-  limiter: RateLimiter;
-  /** Told of every failure refused by the limit (metrics). */
-  onRefused?(): void;
-}
-
 /**
- * The per-address limit on failed authentications, all of it: only failures are counted, and only
- * failures are refused. It is checked after a credential has failed, never before one is tried, so a
- * valid credential from an address that others have failed from (an office NAT, a proxy) is accepted;
- * a failure beyond the limit is answered 429 auth_rate_limited instead of its own error until the
- * window ends. Guessing one principal's secrets is bounded elsewhere (per-principal lockout; API tokens
- * and client secrets have 256 bits); this limit slows sprays across principals and keeps the noise down.
+ * Turns a refusal into the answer sent: auth/failed-auth-limit.ts answers a failed authentication beyond
+ * its limit with a 429. Returns the refusal itself (no promise) when it has nothing to change.
  */
-async function throttleFailedAuth(limit: FailedAuthLimit, request: FastifyRequest, failure: ApiError): Promise<ApiError> {
-  let decision;
-  try {
-    decision = await limit.limiter.consume(request.ip);
-  } catch (err) {
-    request.log.error({ err }, 'failed-auth limiter unavailable');
-    return failure;
-  }
-  if (decision.allowed) return failure;
-  limit.onRefused?.();
-  return new ApiError('auth_rate_limited', undefined, { headers: rateLimitHeaders(decision), retryAfterSeconds: decision.resetSeconds });
-}
+export type RefusalFilter = (request: FastifyRequest, refusal: ApiError) => ApiError | Promise<ApiError>;
 
-export function registerErrorHandling(app: FastifyInstance, failedAuth: FailedAuthLimit): void {
+export function registerErrorHandling(app: FastifyInstance, filterRefusal: RefusalFilter): void {
   // Paths → methods, to tell 405 (known path, other method) from 404.
   const methodsByPath = new Map<string, Set<string>>();
   app.addHook('onRoute', (route) => {
@@ -86,11 +49,11 @@ export function registerErrorHandling(app: FastifyInstance, failedAuth: FailedAu
   });
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    let apiError = toApiError(error);
+    const apiError = toApiError(error);
     if (apiError.code === 'internal_error') request.log.error({ err: error }, 'unexpected error');
     else request.log.info({ errorCode: apiError.code }, 'request refused');
-    if (FAILED_AUTH_CODES.has(apiError.code)) apiError = await throttleFailedAuth(failedAuth, request, apiError);
-    return sendApiError(reply, apiError);
+    const filtered = filterRefusal(request, apiError);
+    return sendApiError(reply, filtered instanceof ApiError ? filtered : await filtered);
   });
 
   app.setNotFoundHandler(async (request, reply) => {

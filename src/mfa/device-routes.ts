@@ -1,17 +1,20 @@
 // HTTP routes of the MFA device lifecycle and recovery codes (…/principal/mfa/device, …/mfa, …/mfa/recovery-codes).
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { requireUser, TOKEN_SECURITY } from '../http/authenticate.js';
-import { AUTHENTICATED_ERRORS, withErrors } from '../http/schemas.js';
+import { TOKEN_SECURITY } from '../auth/access-token-header.js';
+import { claimsOf, principalOf } from '../auth/request-principal.js';
+import { AUTHENTICATED_ERRORS, noContent, refTo, withErrors } from '../http/schemas.js';
+import { MFA_BASE as BASE } from '../paths.js';
 import type { Services } from '../services.js';
 import { regenerateRecoveryCodes, removeDevice, setMfaTurnedOn } from './confirmed-operations.js';
 import { activateDevice, type MfaDeps, registerDevice, renameDevice } from './devices.js';
+import { UserMfaStatusDto } from './routes.js';
 import { tokenAuthentication } from './step-up.js';
 
-const BASE = '/csp/gateway/iam/vmwid/api/principal/mfa';
 const TAGS = ['Principal MFA'];
 const SECURITY = TOKEN_SECURITY;
-const ERRORS = [...AUTHENTICATED_ERRORS, 409];
+const ERRORS = [...AUTHENTICATED_ERRORS, 409] as const;
 
 // Bounded so a huge string is a schema 400, not work; the exact rules live in the feature code.
 const DeviceName = Type.String({ maxLength: 256, description: '1 to 64 printable characters, trimmed' });
@@ -43,16 +46,14 @@ export function mfaDeps(services: Services): MfaDeps {
   };
 }
 
-export function deviceRoutes(services: Services): FastifyPluginAsync {
+export function deviceRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const preHandler = requireUser(services);
     const deps = mfaDeps(services);
-    const tokenOf = (request: FastifyRequest) => tokenAuthentication(request.claims!, services.config.issuer);
+    const tokenOf = (request: FastifyRequest) => tokenAuthentication(claimsOf(request), services.config.issuer);
 
     app.post(
       `${BASE}/device`,
       {
-        preHandler,
         schema: {
           summary: 'Register a TOTP device (pending until activated)',
           tags: TAGS,
@@ -62,16 +63,14 @@ export function deviceRoutes(services: Services): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const { deviceName } = request.body as { deviceName: string };
         reply.code(201);
-        return registerDevice(deps, request.user!, deviceName);
+        return registerDevice(deps, principalOf(request), request.body.deviceName);
       },
     );
 
     app.post(
       `${BASE}/device/activate`,
       {
-        preHandler,
         schema: {
           summary: 'Activate the pending device with its first passcode; turns MFA on',
           tags: TAGS,
@@ -80,39 +79,37 @@ export function deviceRoutes(services: Services): FastifyPluginAsync {
           response: withErrors({ 200: Type.Object({ activated: Type.Boolean(), turnedOn: Type.Boolean(), recoveryCodes: RecoveryCodes }) }, ERRORS),
         },
       },
-      async (request) => activateDevice(deps, request.user!, (request.body as { passcode: string }).passcode),
+      async (request) => activateDevice(deps, principalOf(request), request.body.passcode),
     );
 
     app.patch(
       `${BASE}/device`,
       {
-        preHandler,
         schema: {
           summary: 'Rename the MFA device',
           tags: TAGS,
           security: SECURITY,
           body: Type.Object({ deviceName: DeviceName }),
-          response: withErrors({ 200: Type.Ref('UserMfaStatusDto') }, ERRORS),
+          response: withErrors({ 200: refTo(UserMfaStatusDto) }, ERRORS),
         },
       },
-      async (request) => renameDevice(deps, request.user!, (request.body as { deviceName: string }).deviceName),
+      async (request) => renameDevice(deps, principalOf(request), request.body.deviceName),
     );
 
     app.delete(
       `${BASE}/device`,
       {
-        preHandler,
         schema: {
           summary: 'Remove the MFA device and its recovery codes',
           description: STEP_UP_NOTE + ' Confirmed by a passcode or recovery code alone, or by the password and a step-up token.',
           tags: TAGS,
           security: SECURITY,
           body: Type.Object({ password: Type.Optional(Type.String({ maxLength: 1024 })), passcode: Type.Optional(Passcode) }),
-          response: withErrors({ 204: Type.Null({ description: 'Removed' }) }, ERRORS),
+          response: withErrors({ 204: noContent('Removed') }, ERRORS),
         },
       },
       async (request, reply) => {
-        await removeDevice(deps, request.user!, { ...(request.body as { password?: string; passcode?: string }), token: tokenOf(request) });
+        await removeDevice(deps, principalOf(request), { ...request.body, token: tokenOf(request) });
         return reply.code(204).send();
       },
     );
@@ -120,7 +117,6 @@ export function deviceRoutes(services: Services): FastifyPluginAsync {
     app.patch(
       BASE,
       {
-        preHandler,
         schema: {
           summary: 'Update principal MFA: turn it on or off (password confirms)',
           description: `${STEP_UP_NOTE} Turning MFA off needs one; a principal without a password confirms with one instead.`,
@@ -134,15 +130,14 @@ export function deviceRoutes(services: Services): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const { password, passcode, turnedOn } = request.body as { password?: string; passcode?: string; turnedOn: boolean };
-        return setMfaTurnedOn(deps, request.user!, { password, passcode, token: tokenOf(request) }, turnedOn);
+        const { password, passcode, turnedOn } = request.body;
+        return setMfaTurnedOn(deps, principalOf(request), { password, passcode, token: tokenOf(request) }, turnedOn);
       },
     );
 
     app.post(
       `${BASE}/recovery-codes`,
       {
-        preHandler,
         schema: {
           summary: 'Generate a new set of recovery codes; the previous set stops working',
           description: 'Needs the MFA device: a current passcode (not a recovery code), or a step-up token whose `amr` is `otp`.',
@@ -152,7 +147,7 @@ export function deviceRoutes(services: Services): FastifyPluginAsync {
           response: withErrors({ 200: Type.Object({ recoveryCodes: RecoveryCodes }) }, ERRORS),
         },
       },
-      async (request) => regenerateRecoveryCodes(deps, request.user!, { passcode: (request.body as { passcode?: string }).passcode, token: tokenOf(request) }),
+      async (request) => regenerateRecoveryCodes(deps, principalOf(request), { passcode: request.body.passcode, token: tokenOf(request) }),
     );
   };
 }

@@ -1,13 +1,12 @@
-// HTTP routes of the principal MFA API (/csp/gateway/iam/vmwid/api/principal/mfa…).
-import type { FastifyPluginAsync } from 'fastify';
+// HTTP route of the principal MFA status (GET …/principal/mfa/status), behind the principal-API gate.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { requireUser, TOKEN_SECURITY } from '../http/authenticate.js';
-import { AUTHENTICATED_ERRORS, withErrors } from '../http/schemas.js';
+import { TOKEN_SECURITY } from '../auth/access-token-header.js';
+import { principalOf } from '../auth/request-principal.js';
+import { AUTHENTICATED_ERRORS, refTo, withErrors } from '../http/schemas.js';
+import { MFA_BASE } from '../paths.js';
 import type { Services } from '../services.js';
-import { deviceRoutes } from './device-routes.js';
 import { getMfaStatus } from './status.js';
-
-export const MFA_BASE = '/csp/gateway/iam/vmwid/api/principal/mfa';
 
 export const UserMfaStatusDto = Type.Object(
   {
@@ -19,25 +18,20 @@ export const UserMfaStatusDto = Type.Object(
   { $id: 'UserMfaStatusDto' },
 );
 
-export function mfaRoutes(services: Services): FastifyPluginAsync {
+export function mfaRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const preHandler = requireUser(services);
-
     app.get(
       `${MFA_BASE}/status`,
       {
-        preHandler,
         schema: {
           summary: 'Get principal MFA status',
           description: 'The principal is identified by the access token in the csp-auth-token header (or Authorization: Bearer).',
           tags: ['Principal MFA'],
           security: TOKEN_SECURITY,
-          response: withErrors({ 200: Type.Ref('UserMfaStatusDto') }, AUTHENTICATED_ERRORS.filter((s) => s !== 400)),
+          response: withErrors({ 200: refTo(UserMfaStatusDto) }, AUTHENTICATED_ERRORS.filter((s) => s !== 400)),
         },
       },
-      async (request) => getMfaStatus(services.store, request.user!),
+      async (request) => getMfaStatus(services.store, principalOf(request)),
     );
-
-    await app.register(deviceRoutes(services));
   };
 }

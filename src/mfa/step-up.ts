@@ -1,6 +1,6 @@
 // RFC 9470 step-up: whether the access token proves a recent second factor, and the challenge when it does not.
 import { ApiError } from '../errors.js';
-import type { AccessTokenClaims } from '../tokens/access-tokens.js';
+import type { AccessTokenClaims } from '../tokens/claims.js';
 import type { Factor } from './second-factor.js';
 
 /** How the principal signed in, as far as this service vouches for it. */

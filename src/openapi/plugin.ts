@@ -4,8 +4,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { withErrors } from '../http/schemas.js';
+import { API_DOCS_PATH } from '../paths.js';
 
-export const API_DOCS_PATH = '/csp/gateway/iam/vmwid/api/v2/api-docs';
 export const DOCS_UI_PREFIX = '/docs';
 
 /** Same-origin everything; Swagger UI's files carry no inline script and set styles through the CSSOM only. */

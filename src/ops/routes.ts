@@ -1,6 +1,6 @@
 // Probes for a load balancer or orchestrator: GET /healthz (the process answers) and GET /readyz
 // (its store and Redis answer; 503 CspErrorResponse otherwise, so traffic goes to other copies).
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ApiError } from '../errors.js';
 import { withErrors } from '../http/schemas.js';
@@ -13,7 +13,7 @@ export const READY_PATH = '/readyz';
 const HealthDto = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false });
 const ReadyDto = Type.Object({ status: Type.Literal('ready'), store: Type.Literal('ok'), limits: Type.Literal('ok') }, { additionalProperties: false });
 
-export function opsRoutes(services: Services): FastifyPluginAsync {
+export function opsRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       HEALTH_PATH,

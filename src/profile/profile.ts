@@ -1,18 +1,24 @@
 // The principal's own profile as CSP's "who am I" answers it (GET /csp/gateway/am/api/loggedin/user).
+import { type Static, Type } from 'typebox';
 import type { User } from '../principals/users.js';
-import type { AccessTokenClaims } from '../tokens/access-tokens.js';
+import type { AccessTokenClaims } from '../tokens/claims.js';
 
-/** CSP's BaseUserDto fields that this service can know; a field without a value is left out. */
-export interface LoggedInUser {
-  username: string;
-  domain: string;
-  idpId?: string;
-  userId: string;
-  acct: string;
-  email?: string;
-  firstName?: string;
-  lastName?: string;
-}
+/** CSP's BaseUserDto, without `accessible` and `userProfile` (nothing here to fill them with). */
+export const BaseUserDto = Type.Object(
+  {
+    username: Type.Optional(Type.String({ description: "The user's username" })),
+    domain: Type.Optional(Type.String({ description: "The user's identity provider domain: `local`, or the trusted issuer's" })),
+    idpId: Type.Optional(Type.String({ description: "The user's identity provider: the trusted issuer, for users of one" })),
+    userId: Type.Optional(Type.String({ description: 'The unique identifier of the user on whose behalf the token was issued' })),
+    acct: Type.Optional(Type.String({ description: 'The identifier the user signs in with: URLEncoded(username)@domain, or the address' })),
+    email: Type.Optional(Type.String({ description: "The user's email address, when the identity provider sent one" })),
+    firstName: Type.Optional(Type.String({ description: "The user's first name, when the identity provider sent one" })),
+    lastName: Type.Optional(Type.String({ description: "The user's last name, when the identity provider sent one" })),
+  },
+  { title: 'BaseUserDto', additionalProperties: false },
+);
+
+export type LoggedInUser = Static<typeof BaseUserDto>;
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 

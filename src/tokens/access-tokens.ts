@@ -3,27 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT, decodeProtectedHeader, type JWTPayload } from 'jose';
 import { type Clock, nowSeconds } from '../clock.js';
 import { ApiError } from '../errors.js';
+import type { AccessTokenClaims } from './claims.js';
 import type { KeyRing } from './key-ring.js';
 import { SIGNING_ALGORITHM } from './signing-keys.js';
 import type { TrustedIssuers } from './trusted-issuers.js';
 
 export const USER_PERMS = ['csp:org_member'];
-
-export interface AccessTokenClaims extends JWTPayload {
-  sub: string;
-  iss: string;
-  exp: number;
-  iat: number;
-  jti: string;
-  domain?: string;
-  username?: string;
-  context?: string;
-  context_name?: string;
-  perms?: string[];
-  azp?: string;
-  amr?: string[];
-  auth_time?: number;
-}
 
 export interface MintInput {
   /** `<domain>:<id>` for users, the client id for applications. */

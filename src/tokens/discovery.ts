@@ -3,14 +3,14 @@
 import type { FastifyInstance } from 'fastify';
 import { publicUrlOf } from '../config.js';
 import { withErrors } from '../http/schemas.js';
+import { AUTH_BASE, CSP_AM_API, TOKEN_ENDPOINT_PATH, TOKEN_PUBLIC_KEY_PATH } from '../paths.js';
 import type { Services } from '../services.js';
 import { type OpenIdConfiguration, OpenIdConfigurationDto } from './dtos.js';
 import { SIGNING_ALGORITHM } from './signing-keys.js';
 
-const API_BASE = '/csp/gateway/am/api';
 const WELL_KNOWN = '/.well-known/openid-configuration';
 /** CSP's own discovery paths: under auth/ (CSP's documentation) and under the API base (cited by its users). */
-export const CSP_DISCOVERY_PATHS = [`${API_BASE}/auth${WELL_KNOWN}`, `${API_BASE}${WELL_KNOWN}`];
+export const CSP_DISCOVERY_PATHS = [`${AUTH_BASE}${WELL_KNOWN}`, `${CSP_AM_API}${WELL_KNOWN}`];
 /** Claims of the access and ID tokens this server issues. */
 const CLAIMS = ['iss', 'sub', 'aud', 'azp', 'iat', 'exp', 'jti', 'auth_time', 'amr', 'username', 'acct', 'domain', 'context', 'context_name', 'perms'];
 
@@ -18,8 +18,8 @@ export function buildDiscovery(services: Services, tokenGrants: readonly string[
   const base = publicUrlOf(services.config);
   return {
     issuer: services.config.issuer,
-    jwks_uri: `${base}${API_BASE}/auth/token-public-key?format=jwks`,
-    token_endpoint: `${base}${API_BASE}/auth/token`,
+    jwks_uri: `${base}${TOKEN_PUBLIC_KEY_PATH}?format=jwks`,
+    token_endpoint: `${base}${TOKEN_ENDPOINT_PATH}`,
     grant_types_supported: [...tokenGrants],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     // Required by OIDC Discovery and RFC 8414 parsers; kept as it always was. There is no authorization

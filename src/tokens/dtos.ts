@@ -13,7 +13,7 @@ export const AccessTokenDto = Type.Object(
   },
   { $id: 'AccessTokenDto', additionalProperties: false },
 );
-export type AccessTokenResponse = Static<typeof AccessTokenDto>;
+export type AccessTokenDto = Static<typeof AccessTokenDto>;
 
 const JwkSchema = Type.Object({ kty: Type.String(), kid: Type.String(), alg: Type.String(), use: Type.String(), n: Type.String(), e: Type.String() }, { additionalProperties: false });
 export const PublicKeyDto = Type.Object(
@@ -25,6 +25,7 @@ export const PublicKeyDto = Type.Object(
   },
   { $id: 'PublicKeyDto', additionalProperties: false },
 );
+export type PublicKeyDto = Static<typeof PublicKeyDto>;
 
 const list = Type.Array(Type.String());
 export const OpenIdConfigurationDto = Type.Object(

@@ -9,10 +9,8 @@ import { findUserById, userSubject } from '../principals/users.js';
 import { USER_PERMS } from './access-tokens.js';
 import { findApiTokenOwner } from './api-tokens.js';
 import { authenticateClient, type ClientCredentials } from './client-auth.js';
-import type { AccessTokenResponse } from './dtos.js';
+import type { AccessTokenDto } from './dtos.js';
 import { mintIdToken } from './id-tokens.js';
-
-export type AccessTokenDto = AccessTokenResponse;
 
 /** The `azp` (and ID token `aud`) of tokens from an API-token exchange: no OAuth client is involved. */
 export const API_TOKEN_CLIENT_ID = 'principal-mfa-api-token';

@@ -5,7 +5,8 @@ import type { GrantName } from '../events/events.js';
 import { type FormBody, optionalField } from '../http/form-body.js';
 import type { Services } from '../services.js';
 import { authenticateClient, readClientCredentials } from './client-auth.js';
-import { type AccessTokenDto, announceGrant, exchangeClientCredentials, issueForApiToken } from './exchange.js';
+import type { AccessTokenDto } from './dtos.js';
+import { announceGrant, exchangeClientCredentials, issueForApiToken } from './exchange.js';
 
 export interface GrantRequest {
   body: FormBody;

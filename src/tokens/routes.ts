@@ -1,19 +1,18 @@
 // HTTP routes of the CSP token service (/csp/gateway/am/api/auth/…): grants, public keys, discovery.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { exportSPKI } from 'jose';
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import { FORM_CONTENT_TYPE, type FormBody, optionalField } from '../http/form-body.js';
-import { withErrors } from '../http/schemas.js';
+import { refTo, withErrors } from '../http/schemas.js';
+import { API_TOKEN_EXCHANGE_PATH, CLIENT_CREDENTIALS_PATH, TOKEN_ENDPOINT_PATH, TOKEN_PUBLIC_KEY_PATH } from '../paths.js';
 import type { Services } from '../services.js';
 import { registerDiscovery } from './discovery.js';
+import { AccessTokenDto, PublicKeyDto } from './dtos.js';
 import { exchangeApiToken } from './exchange.js';
 import { AUTHORIZE_GRANTS, type Grant, pickApiToken, runGrant, TOKEN_ENDPOINT_GRANTS } from './grants.js';
 import { registerTokenBodyParsers } from './request-body.js';
 import { SIGNING_ALGORITHM } from './signing-keys.js';
-
-export { AccessTokenDto, PublicKeyDto } from './dtos.js';
-
-export const AUTH_BASE = '/csp/gateway/am/api/auth';
 
 const API_TOKEN_FIELDS = ['api_token', 'refresh_token', 'passcode', 'scope'] as const;
 
@@ -42,23 +41,86 @@ const ClientCredentialsForm = Type.Object({
   scope: Type.Optional(Type.String({ maxLength: 1024 })),
 });
 
-/** A body schema that names its content type, so the OpenAPI document shows form encoding. */
-const formBody = (form: ReturnType<typeof Type.Object>) => ({ content: { [FORM_CONTENT_TYPE]: { schema: form } } });
+/**
+ * A body schema by content type, so the OpenAPI document shows each; the schemas check the fields. Typed as
+ * what registerTokenBodyParsers makes of every body: a FormBody, or none when the request has no body.
+ */
+const bodyByContentType = (content: Record<string, TSchema>) =>
+  Type.Unsafe<FormBody | undefined>({ content: Object.fromEntries(Object.entries(content).map(([type, schema]) => [type, { schema }])) });
 
-/** The exchange's bodies by content type, so the OpenAPI document shows each, and that it may be empty. */
-const exchangeBody = {
-  content: {
-    [FORM_CONTENT_TYPE]: { schema: ApiTokenGrantBody },
-    'application/json': { schema: ApiTokenGrantBody },
-    '*/*': { schema: Type.String({ maxLength: 0, description: 'Any other content type, or none: an empty body (the API token in the query).' }) },
-  },
-};
+/** The exchange's bodies, and that it may be empty. */
+const exchangeBody = bodyByContentType({
+  [FORM_CONTENT_TYPE]: ApiTokenGrantBody,
+  'application/json': ApiTokenGrantBody,
+  '*/*': Type.String({ maxLength: 0, description: 'Any other content type, or none: an empty body (the API token in the query).' }),
+});
 
-const bodyOf = (request: FastifyRequest): FormBody => (request.body as FormBody | undefined) ?? Object.create(null);
+/** What a grant reads of its request. */
+type GrantHttpRequest = Pick<FastifyRequest, 'headers' | 'ip'> & { body: FormBody | undefined };
 
-export function tokenRoutes(services: Services): FastifyPluginAsync {
-  const grantRoute = (grants: ReadonlyMap<string, Grant>) => async (request: FastifyRequest) => {
+const bodyOf = (request: { body: FormBody | undefined }): FormBody => request.body ?? Object.create(null);
+
+export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
+  const grantRoute = (grants: ReadonlyMap<string, Grant>) => async (request: GrantHttpRequest) => {
     return runGrant(services, grants, { body: bodyOf(request), authorization: request.headers.authorization, clientAddress: request.ip });
+  };
+
+  // The API-token exchange takes form, JSON or an empty body (token in the query), as CSP's clients send it.
+  const exchangeRoute: FastifyPluginAsyncTypebox = async (exchange) => {
+    registerTokenBodyParsers(exchange, { jsonFields: API_TOKEN_FIELDS });
+    exchange.post(
+      API_TOKEN_EXCHANGE_PATH,
+      {
+        schema: {
+          summary: 'Exchange an API token (and MFA passcode) for an access token',
+          description:
+            'The API token comes as api_token or refresh_token, in a form body, a JSON body or the query; ' +
+            'several places must carry the same token. The answer carries the API token back as refresh_token.',
+          tags: ['Authentication'],
+          'x-optional-body': true,
+          querystring: Type.Object({
+            api_token: Type.Optional(Type.String({ maxLength: 512, description: 'The API token, with an empty body.' })),
+            refresh_token: Type.Optional(Type.String({ maxLength: 512, description: 'The API token, older name, with an empty body.' })),
+          }),
+          body: exchangeBody,
+          response: withErrors({ 200: refTo(AccessTokenDto) }, [400, 401, 403, 429, 500]),
+        },
+      },
+      async (request) => {
+        const body = bodyOf(request);
+        const apiToken = pickApiToken(body, request.query);
+        return exchangeApiToken(services, apiToken, optionalField(body, 'passcode'), request.ip);
+      },
+    );
+  };
+
+  // The OAuth endpoints take form bodies only (RFC 6749 §3.2).
+  const oauthRoutes: FastifyPluginAsyncTypebox = async (oauth) => {
+    registerTokenBodyParsers(oauth, {});
+    oauth.post(
+      TOKEN_ENDPOINT_PATH,
+      {
+        schema: {
+          summary: 'OAuth 2.0 token endpoint: client credentials, or the API token as refresh token',
+          tags: ['Authentication'],
+          body: bodyByContentType({ [FORM_CONTENT_TYPE]: OAuthTokenForm }),
+          response: withErrors({ 200: refTo(AccessTokenDto) }, [400, 401, 403, 429, 500]),
+        },
+      },
+      grantRoute(TOKEN_ENDPOINT_GRANTS),
+    );
+    oauth.post(
+      CLIENT_CREDENTIALS_PATH,
+      {
+        schema: {
+          summary: 'Client credentials grant for service accounts (HTTP Basic or form fields)',
+          tags: ['Authentication'],
+          body: bodyByContentType({ [FORM_CONTENT_TYPE]: ClientCredentialsForm }),
+          response: withErrors({ 200: refTo(AccessTokenDto) }, [400, 401, 429, 500]),
+        },
+      },
+      grantRoute(AUTHORIZE_GRANTS),
+    );
   };
 
   return async (app) => {
@@ -66,79 +128,25 @@ export function tokenRoutes(services: Services): FastifyPluginAsync {
       reply.header('Cache-Control', 'no-store');
     });
 
-    // The API-token exchange takes form, JSON or an empty body (token in the query), as CSP's clients send it.
-    await app.register(async (exchange) => {
-      registerTokenBodyParsers(exchange, { jsonFields: API_TOKEN_FIELDS });
-      exchange.post(
-        `${AUTH_BASE}/api-tokens/authorize`,
-        {
-          schema: {
-            summary: 'Exchange an API token (and MFA passcode) for an access token',
-            description:
-              'The API token comes as api_token or refresh_token, in a form body, a JSON body or the query; ' +
-              'several places must carry the same token. The answer carries the API token back as refresh_token.',
-            tags: ['Authentication'],
-            'x-optional-body': true,
-            querystring: Type.Object({
-              api_token: Type.Optional(Type.String({ maxLength: 512, description: 'The API token, with an empty body.' })),
-              refresh_token: Type.Optional(Type.String({ maxLength: 512, description: 'The API token, older name, with an empty body.' })),
-            }),
-            body: exchangeBody,
-            response: withErrors({ 200: Type.Ref('AccessTokenDto') }, [400, 401, 403, 429, 500]),
-          },
-        },
-        async (request) => {
-                const body = bodyOf(request);
-          const apiToken = pickApiToken(body, request.query as { api_token?: string; refresh_token?: string });
-          return exchangeApiToken(services, apiToken, optionalField(body, 'passcode'), request.ip);
-        },
-      );
-    });
-
-    // The OAuth endpoints take form bodies only (RFC 6749 §3.2).
-    await app.register(async (oauth) => {
-      registerTokenBodyParsers(oauth, {});
-      oauth.post(
-        `${AUTH_BASE}/token`,
-        {
-          schema: {
-            summary: 'OAuth 2.0 token endpoint: client credentials, or the API token as refresh token',
-            tags: ['Authentication'],
-            body: formBody(OAuthTokenForm),
-            response: withErrors({ 200: Type.Ref('AccessTokenDto') }, [400, 401, 403, 429, 500]),
-          },
-        },
-        grantRoute(TOKEN_ENDPOINT_GRANTS),
-      );
-      oauth.post(
-        `${AUTH_BASE}/authorize`,
-        {
-          schema: {
-            summary: 'Client credentials grant for service accounts (HTTP Basic or form fields)',
-            tags: ['Authentication'],
-            body: formBody(ClientCredentialsForm),
-            response: withErrors({ 200: Type.Ref('AccessTokenDto') }, [400, 401, 429, 500]),
-          },
-        },
-        grantRoute(AUTHORIZE_GRANTS),
-      );
-    });
+    await app.register(exchangeRoute);
+    await app.register(oauthRoutes);
 
     app.get(
-      `${AUTH_BASE}/token-public-key`,
+      TOKEN_PUBLIC_KEY_PATH,
       {
         schema: {
           summary: 'Public keys that verify access tokens',
           description: 'Without format and with format=pem, value is the PEM of the key that signs new tokens; keys is the JWKS.',
           tags: ['Authentication'],
           querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('jwks'), Type.Literal('pem')])) }),
-          response: withErrors({ 200: Type.Ref('PublicKeyDto') }, [400, 500]),
+          response: withErrors({ 200: refTo(PublicKeyDto) }, [400, 500]),
         },
       },
       async (request) => {
         const { keys } = await services.keys.jwks();
-        const dto: { alg: string; issuer: string; keys: typeof keys; value?: string } = { alg: SIGNING_ALGORITHM, issuer: services.config.issuer, keys };
-        if ((request.query as { format?: string }).format !== 'jwks') {
+        // Our public keys carry all six members the schema requires (RS256, `sig`); jose's JWK type leaves each optional.
+        const dto: PublicKeyDto = { alg: SIGNING_ALGORITHM, issuer: services.config.issuer, keys: keys as PublicKeyDto['keys'] };
+        if (request.query.format !== 'jwks') {
           // CSP's default form: clients read value ("set in the case of pem format").
           const { kid } = await services.keys.signingKey();
           const key = await services.keys.verificationKey(kid);

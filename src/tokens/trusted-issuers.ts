@@ -1,12 +1,11 @@
 // Access tokens from outside issuers (another CSP or OIDC provider, `--trusted-issuer`): verified against
-// the issuer's remote JWKS and its expected audience or client, and their principals created on first use.
+// the issuer's remote JWKS and its expected audience or client; each names its principal (outsidePrincipalOf).
 import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { type Clock } from '../clock.js';
 import { ApiError } from '../errors.js';
-import { findOrCreateOutsideUser as findOrCreateUser, type OutsidePrincipal } from '../principals/outside-users.js';
-import { DEFAULT_ORG, ORG_PATTERN, USERNAME_PATTERN, type User } from '../principals/users.js';
-import type { Store } from '../storage/database.js';
-import type { AccessTokenClaims } from './access-tokens.js';
+import type { OutsidePrincipal } from '../principals/outside-users.js';
+import { DEFAULT_ORG, ORG_PATTERN, USERNAME_PATTERN } from '../principals/users.js';
+import type { AccessTokenClaims } from './claims.js';
 import { domainOfIssuer, findIssuerDomainProblem, legacyDomainOfIssuer } from './issuer-domains.js';
 import type { TrustedIssuer } from './trusted-issuer-config.js';
 
@@ -154,10 +153,10 @@ function withPrincipal(payload: JWTPayload, issuer: string, entry: IssuerEntry):
   return claims;
 }
 
-/** The local user for an outside token's principal (by issuer and subject), created on first use. */
-export async function findOrCreateOutsideUser(store: Store, clock: Clock, claims: AccessTokenClaims): Promise<User> {
-  const principal = (claims as OutsideClaims)[OUTSIDE_PRINCIPAL];
-  // Only tokens verified by TrustedIssuers carry one: anything else never reaches an outside principal.
-  if (!principal) throw new ApiError('invalid_token');
-  return findOrCreateUser(store, clock, principal);
+/**
+ * Who an outside token names (issuer, subject, username, org, domain), for principals/outside-users.ts to find
+ * or create. Undefined for every token TrustedIssuers did not verify, and for applications.
+ */
+export function outsidePrincipalOf(claims: AccessTokenClaims): OutsidePrincipal | undefined {
+  return (claims as OutsideClaims)[OUTSIDE_PRINCIPAL];
 }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { API_DOCS_PATH } from '../../src/openapi/plugin.js';
+import { API_DOCS_PATH } from '../../src/paths.js';
 import { checkResponse, OpenApiMismatch } from '../support/openapi-check.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 

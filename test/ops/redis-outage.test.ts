@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { ApiError } from '../../src/errors.js';
 import { createEvents } from '../../src/events/events.js';
 import { createRedisLimits } from '../../src/limits/redis.js';
-import { MFA_BASE } from '../../src/mfa/routes.js';
+import { MFA_BASE } from '../../src/paths.js';
 import { eventually, privateRedis, type ServerControl } from '../support/infra.js';
 import { codeFor, enrol, exchangeRaw, stepAlignedMs } from '../mfa/support.js';
 import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { after, before, describe, test } from 'node:test';
 import { buildApp } from '../../src/app.js';
 import { type Config, DEFAULTS } from '../../src/config.js';
-import { MFA_BASE } from '../../src/mfa/routes.js';
+import { MFA_BASE } from '../../src/paths.js';
 import { createUser } from '../../src/principals/users.js';
 import { createServices, type Services } from '../../src/services.js';
 import { openStore } from '../../src/storage/database.js';

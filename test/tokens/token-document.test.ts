@@ -2,7 +2,7 @@
 // token endpoint, both discovery paths, and CSP's closed AccessTokenDto.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { API_DOCS_PATH } from '../../src/openapi/plugin.js';
+import { API_DOCS_PATH } from '../../src/paths.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const AM = '/csp/gateway/am/api';

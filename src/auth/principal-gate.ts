@@ -1,0 +1,63 @@
+// The access-token gate of the principal API, one named step after another in this order: read the token →
+// verify it → limit requests per principal → refuse applications → find the user (in the store on every
+// request, so a disable or delete by the CLI wins at once) → refuse a disabled user.
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { ApiError } from '../errors.js';
+import { type RateLimitDecision, rateLimitHeaders } from '../limits/rate-limiter.js';
+import { findOrCreateOutsideUser } from '../principals/outside-users.js';
+import { findUserById, type User, userIdFromSubject } from '../principals/users.js';
+import type { Services } from '../services.js';
+import type { AccessTokenClaims } from '../tokens/claims.js';
+import { outsidePrincipalOf } from '../tokens/trusted-issuers.js';
+import { readAccessToken } from './access-token-header.js';
+import './request-principal.js';
+
+/**
+ * The gate as a preHandler (after body validation, so a malformed body is a 400 whatever the token).
+ * Only the verification of a token not seen before and the limit and store reads wait on a promise.
+ */
+export function authenticatePrincipal(services: Services): preHandlerAsyncHookHandler {
+  return async function authenticatePrincipal(request: FastifyRequest, reply: FastifyReply) {
+    const token = readAccessToken(request);
+    const claims = services.verifier.verifyCached(token) ?? (await services.verifier.verify(token));
+    // Our own tokens (the hot path) compare one string; an outside issuer's subjects get its name as a
+    // prefix so that they can never share a limit with ours or another issuer's.
+    const own = claims.iss === services.config.issuer;
+    const decision = await services.limits.requests.consume(own ? claims.sub : `${claims.iss} ${claims.sub}`);
+    // Everything behind this gate is principal data: never cached by a proxy or browser.
+    reply.headers({ ...allowedRequestHeaders(decision), 'Cache-Control': 'no-store' });
+    refuseApplications(claims);
+    const user = await findTokenUser(services, claims, own);
+    if (!user) throw new ApiError('principal_not_found');
+    if (!user.enabled) throw new ApiError('user_disabled');
+    request.claims = claims;
+    request.principal = user;
+  };
+}
+
+/** The rate-limit headers of an allowed request; over the limit, a 429 carrying them. */
+function allowedRequestHeaders(decision: RateLimitDecision): Record<string, string> {
+  const headers = rateLimitHeaders(decision);
+  if (!decision.allowed) throw new ApiError('rate_limited', undefined, { headers, retryAfterSeconds: decision.resetSeconds });
+  return headers;
+}
+
+/** Application (client-credentials) tokens carry no username: the official policy allows users only. */
+function refuseApplications(claims: AccessTokenClaims): void {
+  if (typeof claims.username !== 'string') throw new ApiError('service_account_forbidden');
+}
+
+/**
+ * The user a verified token names: one of ours by the id in `sub`; an outside issuer's by its issuer and
+ * subject, created on first use (just in time). Returns the store's promise as it is: no extra tick.
+ */
+function findTokenUser(services: Services, claims: AccessTokenClaims, own: boolean): Promise<User | undefined> | undefined {
+  if (own) {
+    const userId = userIdFromSubject(claims.sub);
+    return userId === undefined ? undefined : findUserById(services.store, userId);
+  }
+  const principal = outsidePrincipalOf(claims);
+  // Only tokens verified by TrustedIssuers name one: anything else never reaches an outside principal.
+  if (!principal) throw new ApiError('invalid_token');
+  return findOrCreateOutsideUser(services.store, services.clock, principal);
+}

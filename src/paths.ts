@@ -1,0 +1,22 @@
+// CSP's URL paths, written once: the routes, the OpenAPI document, the client and the config defaults all
+// take them from here. A leaf module: it imports nothing, so the client can load it without server code.
+
+/** CSP's account-management API: the token service and the logged-in user. Also the default issuer's path. */
+export const CSP_AM_API = '/csp/gateway/am/api';
+/** CSP's identity API: the principal MFA API and its OpenAPI document. */
+export const CSP_VMWID_API = '/csp/gateway/iam/vmwid/api';
+
+/** The token service (grants, public keys, discovery). */
+export const AUTH_BASE = `${CSP_AM_API}/auth`;
+/** The API-token exchange, what CSP's clients call first. */
+export const API_TOKEN_EXCHANGE_PATH = `${AUTH_BASE}/api-tokens/authorize`;
+/** The OAuth 2.0 token endpoint (client credentials, refresh token). */
+export const TOKEN_ENDPOINT_PATH = `${AUTH_BASE}/token`;
+/** CSP's older client-credentials endpoint. */
+export const CLIENT_CREDENTIALS_PATH = `${AUTH_BASE}/authorize`;
+export const TOKEN_PUBLIC_KEY_PATH = `${AUTH_BASE}/token-public-key`;
+export const LOGGED_IN_USER_PATH = `${CSP_AM_API}/loggedin/user`;
+
+/** The principal MFA API: status, device, recovery codes, audit log. */
+export const MFA_BASE = `${CSP_VMWID_API}/principal/mfa`;
+export const API_DOCS_PATH = `${CSP_VMWID_API}/v2/api-docs`;
