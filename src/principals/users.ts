@@ -7,9 +7,6 @@ import { readThroughVersionedCache } from '../storage/sqlite-read-cache.js';
 
 export const DEFAULT_DOMAIN = 'local';
 export const DEFAULT_ORG = 'default';
-/** The rules for a username and an org id, wherever they come from (CLI, import, an outside token). */
-export const USERNAME_PATTERN = /^[A-Za-z0-9._@+-]{1,255}$/;
-export const ORG_PATTERN = /^[A-Za-z0-9._-]{1,255}$/;
 
 export interface User {
   id: string;
