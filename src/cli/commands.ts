@@ -13,16 +13,23 @@ export interface CliOption {
   help: string;
 }
 
-export interface CliCommand {
-  command: string;
-  /** The actions this row stands for (`users disable|enable|delete`); none for a command without actions (serve). */
-  actions: readonly string[];
+/** One form of a command as `help` shows it: its action words, what it does, its options. */
+export interface CliAction {
+  /** `['disable', 'enable', 'delete']` for `users disable|enable|delete`; empty for a command that takes no action word (serve). */
+  names: readonly string[];
   summary: string;
   options: readonly CliOption[];
+}
+
+export interface CliCommand {
+  name: string;
+  actions: readonly CliAction[];
+  /** Gets the action word (undefined when none was given) and the arguments after it. */
   run(action: string | undefined, args: string[], io: CliIo): Promise<void>;
 }
 
 const JSON_OUTPUT: CliOption = { usage: '[--json]', help: 'print exactly one JSON object on stdout' };
+const ORG: CliOption = { usage: '[--org ORG]', help: '1-255 letters, digits and . _ - (default: default)' };
 /** The principal an admin command acts on (src/cli/select-principal.ts). */
 const PRINCIPAL: readonly CliOption[] = [
   { usage: '--username U', help: 'the principal, by its username' },
@@ -57,73 +64,87 @@ const SERVE_OPTIONS: readonly CliOption[] = [
 
 export const CLI_COMMANDS: readonly CliCommand[] = [
   {
-    command: 'serve',
-    actions: [],
-    summary: 'serves the API until SIGTERM (it drains first); each flag also has an environment variable: docs/configuration.md',
-    options: SERVE_OPTIONS,
+    name: 'serve',
+    actions: [
+      {
+        names: [],
+        summary: 'serves the API until SIGTERM (it drains first); each flag also has an environment variable: docs/configuration.md',
+        options: SERVE_OPTIONS,
+      },
+    ],
     run: (_action, args, io) => serveCommand(args, io),
   },
   {
-    command: 'users',
-    actions: ['create'],
-    summary: 'creates a local user → {"id","username"}',
-    options: [
-      { usage: '--username U', help: '1-255 letters, digits and . _ @ + -' },
-      { usage: '[--password-stdin]', help: 'its password: all of stdin (less one line end), at least 8 characters' },
-      { usage: '[--org ORG]', help: '1-255 letters, digits and . _ - (default: default)' },
-      JSON_OUTPUT,
+    name: 'users',
+    actions: [
+      {
+        names: ['create'],
+        summary: 'creates a local user → {"id","username"}',
+        options: [
+          { usage: '--username U', help: '1-255 letters, digits and . _ @ + -' },
+          { usage: '[--password-stdin]', help: 'its password: all of stdin (less one line end), at least 8 characters' },
+          ORG,
+          JSON_OUTPUT,
+        ],
+      },
+      {
+        names: ['import'],
+        summary: 'imports users from a file of one {"username","org","passwordHash"} per line (docs/import.md)',
+        options: [{ usage: '--file users.jsonl', help: 'the JSON Lines file; existing usernames are left as they are' }, JSON_OUTPUT],
+      },
+      {
+        names: ['set-password'],
+        summary: 'sets a local user\'s password (one line from stdin; on a terminal, a prompt without echo) → {"id","username"}',
+        options: [
+          { usage: '--username U', help: 'the local user' },
+          { usage: '--password-stdin', help: 'required: a password is never an argument' },
+          JSON_OUTPUT,
+        ],
+      },
+      { names: ['disable', 'enable', 'delete'], summary: 'disables, enables or deletes a principal → {"id","username","domain","action"}', options: PRINCIPAL },
     ],
     run: usersCommand,
   },
   {
-    command: 'users',
-    actions: ['import'],
-    summary: 'imports users from a file of one {"username","org","passwordHash"} per line (docs/import.md)',
-    options: [{ usage: '--file users.jsonl', help: 'the JSON Lines file; existing usernames are left as they are' }, JSON_OUTPUT],
-    run: usersCommand,
-  },
-  {
-    command: 'users',
-    actions: ['set-password'],
-    summary: 'sets a local user\'s password (one line from stdin; on a terminal, a prompt without echo) → {"id","username"}',
-    options: [
-      { usage: '--username U', help: 'the local user' },
-      { usage: '--password-stdin', help: 'required: a password is never an argument' },
-      JSON_OUTPUT,
+    name: 'api-tokens',
+    actions: [
+      { names: ['create'], summary: 'creates an API token → {"apiToken","username","domain"}', options: PRINCIPAL },
+      { names: ['revoke'], summary: 'revokes all API tokens of a principal → {"revoked","username","domain"}', options: PRINCIPAL },
     ],
-    run: usersCommand,
+    run: apiTokensCommand,
   },
   {
-    command: 'users',
-    actions: ['disable', 'enable', 'delete'],
-    summary: 'disables, enables or deletes a principal → {"id","username","domain","action"}',
-    options: PRINCIPAL,
-    run: usersCommand,
-  },
-  { command: 'api-tokens', actions: ['create'], summary: 'creates an API token → {"apiToken","username","domain"}', options: PRINCIPAL, run: apiTokensCommand },
-  { command: 'api-tokens', actions: ['revoke'], summary: 'revokes all API tokens of a principal → {"revoked","username","domain"}', options: PRINCIPAL, run: apiTokensCommand },
-  {
-    command: 'clients',
-    actions: ['create'],
-    summary: 'creates a client-credentials application → {"clientId","clientSecret"}',
-    options: [
-      { usage: '--name N', help: 'any text, at most 255 characters' },
-      { usage: '[--org ORG]', help: '1-255 letters, digits and . _ - (default: default)' },
-      JSON_OUTPUT,
+    name: 'clients',
+    actions: [
+      {
+        names: ['create'],
+        summary: 'creates a client-credentials application → {"clientId","clientSecret"}',
+        options: [{ usage: '--name N', help: 'any text, at most 255 characters' }, ORG, JSON_OUTPUT],
+      },
     ],
     run: clientsCommand,
   },
   {
-    command: 'keys',
-    actions: ['rotate'],
-    summary: 'signs with a new key from now on (the one command besides serve that needs the master key) → {"kid"[,"revoked"]}',
-    options: [
-      { usage: '[--revoke-previous]', help: 'also revoke the previous keys: every running copy refuses their tokens' },
-      { usage: '--master-key-file PATH', help: 'the master key (or env PRINCIPAL_MFA_MASTER_KEY_FILE)' },
-      JSON_OUTPUT,
+    name: 'keys',
+    actions: [
+      {
+        names: ['rotate'],
+        summary: 'signs with a new key from now on (the one command besides serve that needs the master key) → {"kid"[,"revoked"]}',
+        options: [
+          { usage: '[--revoke-previous]', help: 'also revoke the previous keys: every running copy refuses their tokens' },
+          { usage: '--master-key-file PATH', help: 'the master key (or env PRINCIPAL_MFA_MASTER_KEY_FILE)' },
+          JSON_OUTPUT,
+        ],
+      },
     ],
     run: keysCommand,
   },
-  { command: 'mfa', actions: ['reset'], summary: 'removes the MFA device and recovery codes of a principal → {"id","username","domain","removed"}', options: PRINCIPAL, run: mfaCommand },
-  { command: 'mfa', actions: ['unlock'], summary: 'lifts a lockout, keeping the device and codes → {"id","username","domain","unlocked"}', options: PRINCIPAL, run: mfaCommand },
+  {
+    name: 'mfa',
+    actions: [
+      { names: ['reset'], summary: 'removes the MFA device and recovery codes of a principal → {"id","username","domain","removed"}', options: PRINCIPAL },
+      { names: ['unlock'], summary: 'lifts a lockout, keeping the device and codes → {"id","username","domain","unlocked"}', options: PRINCIPAL },
+    ],
+    run: mfaCommand,
+  },
 ];

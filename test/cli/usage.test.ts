@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CLI_COMMANDS } from '../../src/cli/commands.js';
+import { CLI_COMMANDS, type CliCommand } from '../../src/cli/commands.js';
 import { renderCommandHelp, renderUsage } from '../../src/cli/usage.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { runCliInProcess } from '../support/cli.js';
@@ -29,8 +29,9 @@ describe('principal-mfa help', () => {
     for (const args of [['help'], ['--help']]) assert.deepEqual(await runCliInProcess(args), { code: 0, stdout: renderUsage(), stderr: '' });
     const users = await runCliInProcess(['help', 'users']);
     assert.equal(users.code, 0);
-    assert.equal(users.stdout, renderCommandHelp('users'));
-    for (const flag of ['--username', '--password-stdin', '--org', '--file', '--subject', '--domain', '--json']) assert.ok(users.stdout.includes(`      ${flag} `), flag);
+    assert.equal(users.stdout, renderCommandHelp(CLI_COMMANDS.find((command) => command.name === 'users') as CliCommand));
+    for (const flag of ['--username', '--password-stdin', '--org', '--file', '--subject', '--domain', '--json'])
+      assert.ok(users.stdout.includes(`      ${flag} `), flag);
   });
 
   it('answers help for an unknown command, a missing action and an unknown one with one usage line and exit 2', async () => {
@@ -38,12 +39,17 @@ describe('principal-mfa help', () => {
     for (const args of [['users'], ['users', '--json'], ['mfa', 'wipe'], ['keys', 'spin']]) {
       const result = await runCliInProcess(args);
       assert.equal(result.code, 2);
-      assert.match(result.stderr, new RegExp(`^principal-mfa: usage: principal-mfa ${args[0]} [a-z|-]+ \\[options\\]   \\(principal-mfa help ${args[0]} explains them\\)\\n$`));
+      assert.match(
+        result.stderr,
+        new RegExp(`^principal-mfa: usage: principal-mfa ${args[0]} [a-z|-]+ \\[options\\]   \\(principal-mfa help ${args[0]} explains them\\)\\n$`),
+      );
     }
   });
 
   it('lists every action with a summary and every option with its help', () => {
-    const names = CLI_COMMANDS.flatMap((entry) => (entry.actions.length === 0 ? [entry.command] : entry.actions.map((a) => `${entry.command} ${a}`)));
+    const names = CLI_COMMANDS.flatMap((command) =>
+      command.actions.flatMap((action) => (action.names.length === 0 ? [command.name] : action.names.map((a) => `${command.name} ${a}`))),
+    );
     assert.deepEqual(names, [
       'serve',
       ...['create', 'import', 'set-password', 'disable', 'enable', 'delete'].map((a) => `users ${a}`),
@@ -54,17 +60,17 @@ describe('principal-mfa help', () => {
       'mfa reset',
       'mfa unlock',
     ]);
-    for (const entry of CLI_COMMANDS) {
-      assert.ok(entry.summary.length > 0, entry.command);
-      for (const option of entry.options) assert.ok(flagsOf(option.usage).length > 0 && option.help.length > 0, option.usage);
+    for (const action of CLI_COMMANDS.flatMap((command) => command.actions)) {
+      assert.ok(action.summary.length > 0, action.names.join('|'));
+      for (const option of action.options) assert.ok(flagsOf(option.usage).length > 0 && option.help.length > 0, option.usage);
     }
   });
 });
 
 describe('the flags in the command table', () => {
   it('lists exactly the serve flags that docs/configuration.md documents, and serve accepts each of them', () => {
-    const serve = CLI_COMMANDS.find((entry) => entry.command === 'serve');
-    const listed = (serve?.options ?? []).flatMap((option) => flagsOf(option.usage));
+    const serve = CLI_COMMANDS.find((command) => command.name === 'serve');
+    const listed = (serve?.actions ?? []).flatMap((action) => action.options.flatMap((option) => flagsOf(option.usage)));
     const docs = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8');
     const documented = [...docs.matchAll(/^\| `(--[a-z-]+)/gm)].map((m) => m[1]);
     assert.deepEqual([...listed].sort(), [...new Set(documented)].sort());
@@ -79,13 +85,15 @@ describe('the flags in the command table', () => {
   });
 
   it('every other command accepts each flag it lists, and --database', async () => {
-    for (const entry of CLI_COMMANDS.filter((e) => e.command !== 'serve')) {
-      for (const action of entry.actions) {
-        for (const flag of ['--database', ...entry.options.flatMap((option) => flagsOf(option.usage))]) {
-          // A lone flag fails on a missing value or a missing required flag before any store is opened.
-          const result = await runCliInProcess([entry.command, action, '--database', 'sqlite::memory:', flag]);
-          assert.equal(result.code, 2, `${entry.command} ${action} ${flag}: ${result.stderr}`);
-          assert.doesNotMatch(result.stderr, /Unknown option/, `${entry.command} ${action} ${flag}`);
+    for (const command of CLI_COMMANDS.filter((entry) => entry.name !== 'serve')) {
+      for (const action of command.actions) {
+        for (const name of action.names) {
+          for (const flag of ['--database', ...action.options.flatMap((option) => flagsOf(option.usage))]) {
+            // A lone flag fails on a missing value or a missing required flag before any store is opened.
+            const result = await runCliInProcess([command.name, name, '--database', 'sqlite::memory:', flag]);
+            assert.equal(result.code, 2, `${command.name} ${name} ${flag}: ${result.stderr}`);
+            assert.doesNotMatch(result.stderr, /Unknown option/, `${command.name} ${name} ${flag}`);
+          }
         }
       }
     }
