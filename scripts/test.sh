@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm test`: install test dependencies if missing, start PostgreSQL and Redis, typecheck, then run the
-# whole suite twice: on SQLite with in-memory limits, and on PostgreSQL with Redis limits.
+# `npm test`: install test dependencies if missing, start PostgreSQL and Redis, typecheck, check the format
+# (`npm run format` fixes it), then run the whole suite twice: on SQLite with in-memory limits, and on
+# PostgreSQL with Redis limits.
 # Exits non-zero when either run fails; stops only the servers it started itself.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ stop_servers() {
 trap stop_servers EXIT
 
 npx tsc -p tsconfig.json --noEmit || exit 1
+npm run format:check || exit 1
 
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 # The runner's own reporter (TAP when piped, as in CI) prints the closing "# tests/# pass/# fail" lines.

@@ -5,14 +5,12 @@ import { stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { passwordHashProblem } from '../principals/passwords.js';
+import { isValidOrgId, isValidUsername, ORG_ID_RULE, USERNAME_RULE } from '../principals/names.js';
 import { DEFAULT_DOMAIN, DEFAULT_ORG } from '../principals/users.js';
 import type { Store } from '../storage/database.js';
 import type { ImportedUser } from '../storage/repositories/principals.js';
 import { type CliIo, CliError, clock, parseCommandArgs, printResult, requireString, withStore } from './common.js';
 
-// The same rules as `users create`.
-const USERNAME = /^[A-Za-z0-9._@+-]{1,255}$/;
-const ORG = /^[A-Za-z0-9._-]{1,255}$/;
 const FIELDS = new Set(['username', 'org', 'passwordHash']);
 /** Rows per transaction: large enough to amortise the commit, small enough to bound memory. */
 export const BATCH_ROWS = 1000;
@@ -55,8 +53,8 @@ export function parseUserLine(line: string): { row: ImportedUser } | { error: st
   const unknown = Object.keys(record).filter((k) => !FIELDS.has(k));
   if (unknown.length > 0) return { error: `unknown field ${JSON.stringify(unknown[0])} (allowed: username, org, passwordHash)` };
   const { username, org = DEFAULT_ORG, passwordHash = null } = record;
-  if (typeof username !== 'string' || !USERNAME.test(username)) return { error: 'username must be 1-255 letters, digits and . _ @ + -' };
-  if (typeof org !== 'string' || !ORG.test(org)) return { error: 'org must be 1-255 letters, digits and . _ -' };
+  if (!isValidUsername(username)) return { error: `username must be ${USERNAME_RULE}` };
+  if (!isValidOrgId(org)) return { error: `org must be ${ORG_ID_RULE}` };
   if (passwordHash !== null) {
     const problem = typeof passwordHash === 'string' ? passwordHashProblem(passwordHash) : 'passwordHash must be a string';
     if (problem) return { error: problem };

@@ -1,6 +1,7 @@
 // principal-mfa users create|disable|enable|delete (set-password and import in files of their own)
 import { hashPassword } from '../principals/passwords.js';
-import { createUser, deleteUser, findUserByUsername, ORG_PATTERN, setUserEnabled, USERNAME_PATTERN } from '../principals/users.js';
+import { isValidOrgId, isValidUsername, ORG_ID_RULE, USERNAME_RULE } from '../principals/names.js';
+import { createUser, deleteUser, findUserByUsername, setUserEnabled } from '../principals/users.js';
 import { importUsersCommand } from './users-import.js';
 import { checkNewPassword, setPasswordCommand } from './users-set-password.js';
 import { type CliIo, CliError, clock, parseCommandArgs, printResult, readStdin, requireString, withStore } from './common.js';
@@ -26,9 +27,9 @@ export async function usersCommand(action: string | undefined, args: string[], i
 async function createUserCommand(args: string[], io: CliIo): Promise<void> {
   const values = parseCommandArgs(args, { username: { type: 'string' }, org: { type: 'string' }, 'password-stdin': { type: 'boolean' } });
   const username = requireString(values, 'username');
-  if (!USERNAME_PATTERN.test(username)) throw new CliError('--username may hold 1-255 letters, digits and . _ @ + -');
+  if (!isValidUsername(username)) throw new CliError(`--username may hold ${USERNAME_RULE}`);
   const org = (values.org as string | undefined) ?? 'default';
-  if (!ORG_PATTERN.test(org)) throw new CliError('--org may hold 1-255 letters, digits and . _ -');
+  if (!isValidOrgId(org)) throw new CliError(`--org may hold ${ORG_ID_RULE}`);
   let passwordHash: string | null = null;
   if (values['password-stdin']) {
     const password = (await readStdin(io.stdin)).replace(/\r?\n$/, '');

@@ -8,9 +8,6 @@ export type { User };
 
 export const DEFAULT_DOMAIN = 'local';
 export const DEFAULT_ORG = 'default';
-/** The rules for a username and an org id, wherever they come from (CLI, import, an outside token). */
-export const USERNAME_PATTERN = /^[A-Za-z0-9._@+-]{1,255}$/;
-export const ORG_PATTERN = /^[A-Za-z0-9._-]{1,255}$/;
 
 /**
  * The current row on every call: disable/delete by the CLI must win on the next request. On SQLite the

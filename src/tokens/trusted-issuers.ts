@@ -4,7 +4,8 @@ import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JW
 import { type Clock } from '../clock.js';
 import { ApiError } from '../errors.js';
 import type { OutsidePrincipal } from '../principals/outside-users.js';
-import { DEFAULT_ORG, ORG_PATTERN, USERNAME_PATTERN } from '../principals/users.js';
+import { isValidOrgId, isValidUsername } from '../principals/names.js';
+import { DEFAULT_ORG } from '../principals/users.js';
 import type { AccessTokenClaims } from './claims.js';
 import { domainOfIssuer, findIssuerDomainProblem, legacyDomainOfIssuer } from './issuer-domains.js';
 import type { TrustedIssuer } from './trusted-issuer-config.js';
@@ -147,8 +148,8 @@ function withPrincipal(payload: JWTPayload, issuer: string, entry: IssuerEntry):
   const claims: OutsideClaims = { ...(payload as AccessTokenClaims), username: username as string | undefined };
   if (username === undefined) return claims;
   const org = payload.context ?? DEFAULT_ORG;
-  if (typeof username !== 'string' || !USERNAME_PATTERN.test(username)) throw new ApiError('invalid_token', 'The access token names a user the way no username may be written.');
-  if (typeof org !== 'string' || !ORG_PATTERN.test(org)) throw new ApiError('invalid_token', 'The access token names an org the way no org id may be written.');
+  if (!isValidUsername(username)) throw new ApiError('invalid_token', 'The access token names a user the way no username may be written.');
+  if (!isValidOrgId(org)) throw new ApiError('invalid_token', 'The access token names an org the way no org id may be written.');
   claims[OUTSIDE_PRINCIPAL] = { issuer, subject: payload.sub as string, username, orgId: org, domain: entry.domain, legacyDomain: entry.legacyDomain };
   return claims;
 }
