@@ -39,7 +39,9 @@ const bystander = await createUser(store, systemClock, { username: 'bystander' }
 // The victim: one event a second for `events` seconds, nearly all AUTHENTICATION_WITHOUT_MFA (what an API
 // token writes), one MFA_DISABLE every 50,000; other principals 100,000 events; and EXPIRED events of a
 // principal older than the retention, for the purge.
-const insert = sqlite.prepare('insert into audit_events (event_id, user_id, username, action, device_name, modified_by, event_date) values (?, ?, ?, ?, ?, ?, ?)');
+const insert = sqlite.prepare(
+  'insert into audit_events (event_id, user_id, username, action, device_name, modified_by, event_date) values (?, ?, ?, ?, ?, ?, ?)',
+);
 const insertMany = sqlite.transaction((rows: [string, string, string, string | null, number][]) => {
   for (const [userId, username, action, device, date] of rows) insert.run(randomUUID(), userId, username, action, device, username, date);
 });
@@ -53,12 +55,22 @@ for (let from = 0; from < events; from += 50_000) {
   }
   insertMany(rows);
 }
-const others = Array.from({ length: 100_000 }, (_, i): [string, string, string, null, number] => [`other-${i % 1000}`, 'other', 'MFA_ENABLE', null, now - i * 7000]);
+const others = Array.from({ length: 100_000 }, (_, i): [string, string, string, null, number] => [
+  `other-${i % 1000}`,
+  'other',
+  'MFA_ENABLE',
+  null,
+  now - i * 7000,
+]);
 insertMany(others);
-insertMany(Array.from({ length: EXPIRED }, (_, i): [string, string, string, null, number] => ['expired', 'expired', 'MFA_ENABLE', null, now - 500 * DAY_MS - i]));
+insertMany(
+  Array.from({ length: EXPIRED }, (_, i): [string, string, string, null, number] => ['expired', 'expired', 'MFA_ENABLE', null, now - 500 * DAY_MS - i]),
+);
 sqlite.pragma('synchronous = NORMAL');
 sqlite.pragma('wal_checkpoint(TRUNCATE)');
-log(`seeded ${events.toLocaleString('en')} events for one principal (+${(100_000 + EXPIRED).toLocaleString('en')} others) in ${((Date.now() - seedStarted) / 1000).toFixed(0)} s`);
+log(
+  `seeded ${events.toLocaleString('en')} events for one principal (+${(100_000 + EXPIRED).toLocaleString('en')} others) in ${((Date.now() - seedStarted) / 1000).toFixed(0)} s`,
+);
 
 // 1. Each statement timed on the main connection: what it would cost on the event loop.
 const all: AuditLogRequest = { startDate: 0, endDate: now };
@@ -69,7 +81,11 @@ const shapes: [string, { compile(): { sql: string; parameters: readonly unknown[
   ['first page of 200 (seek from the newest)', pageQuery(kyselyOf(store), victim.id, all, undefined, 200), 'worker'],
   ['page of 200 from a cursor half-way down', pageQuery(kyselyOf(store), victim.id, all, mid, 200), 'worker'],
   ['key at position 10,000 (a jump, no cursor)', keyAtQuery(kyselyOf(store), victim.id, all, 10_000), 'worker'],
-  ['eventIds filter (20 ids)', pageQuery(kyselyOf(store), victim.id, { ...all, eventIds: Array.from({ length: 20 }, () => randomUUID()) }, undefined, 20), 'worker'],
+  [
+    'eventIds filter (20 ids)',
+    pageQuery(kyselyOf(store), victim.id, { ...all, eventIds: Array.from({ length: 20 }, () => randomUUID()) }, undefined, 20),
+    'worker',
+  ],
   ['count with a rare action filter (scans the range)', countQuery(kyselyOf(store), victim.id, rare, 10_000), 'worker'],
   ['page with a rare action filter (scans the range)', pageQuery(kyselyOf(store), victim.id, rare, undefined, 20), 'worker'],
 ];
@@ -92,7 +108,10 @@ for (const [name, query, where] of shapes) {
   const t = timeMs(() => statement.all(...parameters));
   log(`${name} | ${t.median.toFixed(2)} | ${t.max.toFixed(2)} | ${where}`);
 }
-const insertTime = timeMs(() => recordAuditEvent(store, { user: victim, action: 'AUTHENTICATION_WITHOUT_MFA', modifiedBy: victim.username, eventDate: Date.now() }), 201);
+const insertTime = timeMs(
+  () => recordAuditEvent(store, { user: victim, action: 'AUTHENTICATION_WITHOUT_MFA', modifiedBy: victim.username, eventDate: Date.now() }),
+  201,
+);
 log(`insert one event (every exchange) | ${insertTime.median.toFixed(2)} | ${insertTime.max.toFixed(2)} | event loop`);
 
 // 2. The running server: the bystander's status while the victim's audit log is queried and purged.
@@ -100,7 +119,8 @@ const config = Object.freeze({ ...DEFAULTS, databaseUrl: `sqlite:${file}`, rateL
 const services = await createServices(config, { store, masterKey: randomBytes(32) });
 const app = await buildApp(services);
 const base = (await app.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
-const tokenFor = (user: User) => services.issuer.mint({ sub: userSubject(user), username: user.username, domain: user.domain, orgId: user.orgId, perms: USER_PERMS, azp: 'bench' });
+const tokenFor = (user: User) =>
+  services.issuer.mint({ sub: userSubject(user), username: user.username, domain: user.domain, orgId: user.orgId, perms: USER_PERMS, azp: 'bench' });
 const [victimToken, bystanderToken] = [await tokenFor(victim), await tokenFor(bystander)];
 const statusMs = async () => {
   const started = performance.now();
@@ -109,7 +129,11 @@ const statusMs = async () => {
   return performance.now() - started;
 };
 const audit = async (body: Record<string, unknown>) => {
-  const res = await fetch(`${base}/csp/gateway/iam/vmwid/api/principal/mfa/audit`, { method: 'POST', headers: { 'csp-auth-token': victimToken, 'content-type': 'application/json' }, body: JSON.stringify({ startDate: 0, endDate: now, ...body }) });
+  const res = await fetch(`${base}/csp/gateway/iam/vmwid/api/principal/mfa/audit`, {
+    method: 'POST',
+    headers: { 'csp-auth-token': victimToken, 'content-type': 'application/json' },
+    body: JSON.stringify({ startDate: 0, endDate: now, ...body }),
+  });
   await res.arrayBuffer();
   return res.status;
 };
@@ -130,15 +154,23 @@ async function phase(name: string, background?: (stopped: () => boolean) => Prom
   log(`${name} | ${q(0.5)} | ${q(0.99)} | ${(delay.percentile(99) / 1e6).toFixed(1)} | ${(delay.max / 1e6).toFixed(1)}`);
 }
 const clients = (request: () => Promise<unknown>) => (stopped: () => boolean) =>
-  Promise.all(Array.from({ length: 4 }, async () => {
-    while (!stopped()) await request();
-  }));
+  Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (!stopped()) await request();
+    }),
+  );
 let pageStart = 1;
 log('\nwhile … | bystander status p50 ms | p99 ms | event-loop delay p99 ms | max ms');
 log('--- | ---: | ---: | ---: | ---:');
 await phase('nothing else runs');
-await phase('4 clients page through the victim\'s log (200 a page)', clients(() => audit({ pageStart: (pageStart = (pageStart % 9_801) + 200), pageLimit: 200 })));
-await phase('4 clients query it with a rare action filter', clients(() => audit({ actions: ['MFA_DISABLE'] })));
+await phase(
+  "4 clients page through the victim's log (200 a page)",
+  clients(() => audit({ pageStart: (pageStart = (pageStart % 9_801) + 200), pageLimit: 200 })),
+);
+await phase(
+  '4 clients query it with a rare action filter',
+  clients(() => audit({ actions: ['MFA_DISABLE'] })),
+);
 const purger = createAuditExecutor(store);
 let purge = '';
 await phase(`the purge deletes ${EXPIRED.toLocaleString('en')} expired events`, async () => {

@@ -55,7 +55,10 @@ function cpuTicks(pid: number): number | undefined {
 export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
   const tokens: (string | undefined)[] = o.tokensFile ? (JSON.parse(readFileSync(o.tokensFile, 'utf8')) as string[]) : [undefined];
   const requests = tokens.map((token) =>
-    Buffer.from(`GET ${o.path} HTTP/1.1\r\nHost: 127.0.0.1:${o.port}\r\nAccept: application/json\r\n${token ? `csp-auth-token: ${token}\r\n` : ''}\r\n`, 'latin1'),
+    Buffer.from(
+      `GET ${o.path} HTTP/1.1\r\nHost: 127.0.0.1:${o.port}\r\nAccept: application/json\r\n${token ? `csp-auth-token: ${token}\r\n` : ''}\r\n`,
+      'latin1',
+    ),
   );
   const perToken = new Uint32Array(tokens.length);
   const histogram = new Uint32Array(BUCKETS);

@@ -57,7 +57,9 @@ const TARGET_PG_P99_FACTOR = 3;
 function pinning(): Pinning {
   const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
   if (!hasTaskset || availableParallelism() < 2) {
-    log(`WARNING: ${hasTaskset ? 'fewer than 2 cores' : 'taskset (util-linux) not found'}: server and load generator are not pinned; figures are not comparable.`);
+    log(
+      `WARNING: ${hasTaskset ? 'fewer than 2 cores' : 'taskset (util-linux) not found'}: server and load generator are not pinned; figures are not comparable.`,
+    );
     return { serverCore: [], generatorCore: [] };
   }
   return { serverCore: ['taskset', '-c', '0'], generatorCore: ['taskset', '-c', '1'] };
@@ -83,7 +85,14 @@ function ensureBuilt(): void {
 }
 
 function generate(p: Pinning, options: LoadOptions): Promise<LoadResult> {
-  const [command, ...rest] = [...p.generatorCore, process.execPath, '--import', 'tsx', join(import.meta.dirname, 'load-generator.ts'), JSON.stringify(options)] as unknown as [string, ...string[]];
+  const [command, ...rest] = [
+    ...p.generatorCore,
+    process.execPath,
+    '--import',
+    'tsx',
+    join(import.meta.dirname, 'load-generator.ts'),
+    JSON.stringify(options),
+  ] as unknown as [string, ...string[]];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, rest, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -112,8 +121,14 @@ async function main(): Promise<void> {
   const p = pinning();
   mkdirSync(dir, { recursive: true });
   log(`principal-mfa benchmark: GET ${STATUS_PATH}`);
-  log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown cpu'}), node ${process.version}, load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
-  log(`plan: ${fmt(users)} users, ${fmt(tokenCount)} tokens, ${connections} connections, ${rounds} rounds of ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s per target`);
+  log(
+    `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown cpu'}), node ${process.version}, load average ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}`,
+  );
+  log(
+    `plan: ${fmt(users)} users, ${fmt(tokenCount)} tokens, ${connections} connections, ${rounds} rounds of ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s per target`,
+  );
   ensureBuilt();
 
   const file = args.database?.startsWith('sqlite:') ? args.database.slice('sqlite:'.length) : join(dir, 'bench.db');
@@ -147,7 +162,9 @@ async function main(): Promise<void> {
   // whole run (not just per minute), with a 10% margin: no 429 can appear in the figures.
   const limit = DEFAULTS.rateLimitPerMinute;
   const perTokenBudget = Math.floor((limit * 0.9) / rounds) - 1; // -1: the sanity request below
-  log(`rate limit ${limit}/min per principal: each server round may send at most ${fmt(perTokenBudget)} requests per token (${fmt(perTokenBudget * tokenCount)} in all)`);
+  log(
+    `rate limit ${limit}/min per principal: each server round may send at most ${fmt(perTokenBudget)} requests per token (${fmt(perTokenBudget * tokenCount)} in all)`,
+  );
 
   const started = await Promise.all([baseline, ...targets].map(async (t) => ({ target: t, running: await t.start() })));
   try {
@@ -197,15 +214,23 @@ function report(baseline: Target, targets: Target[], results: Map<string, LoadRe
     const errors = rs.reduce((n, r) => n + r.non2xx, 0);
     non2xx += errors;
     const pairRatios = rs.map((r, i) => r.rps / (bare[i] as LoadResult).rps);
-    log(`  ${target.name.padEnd(26)} ${fmt(rps).padStart(8)} req/s  p50 ${fmt(median(rs.map((r) => r.p50Ms)), 2)} ms  p99 ${fmt(p99, 2)} ms  non-2xx ${errors}  most requests for one token ${Math.max(...rs.map((r) => r.maxPerToken))}`);
+    log(
+      `  ${target.name.padEnd(26)} ${fmt(rps).padStart(8)} req/s  p50 ${fmt(median(rs.map((r) => r.p50Ms)), 2)} ms  p99 ${fmt(p99, 2)} ms  non-2xx ${errors}  most requests for one token ${Math.max(...rs.map((r) => r.maxPerToken))}`,
+    );
     log(`  ratio ${(rps / bareRps).toFixed(2)} (per round: ${pairRatios.map((x) => x.toFixed(2)).join(', ')}), p99 ${(p99 / bareP99).toFixed(2)}× bare`);
     const cpuRatio = median(bare.map(cpuMicros)) / median(rs.map(cpuMicros));
-    log(`  server CPU per request: ${fmt(median(rs.map(cpuMicros)), 1)} µs vs bare ${fmt(median(bare.map(cpuMicros)), 1)} µs (CPU-normalised ratio ${cpuRatio.toFixed(2)})`);
+    log(
+      `  server CPU per request: ${fmt(median(rs.map(cpuMicros)), 1)} µs vs bare ${fmt(median(bare.map(cpuMicros)), 1)} µs (CPU-normalised ratio ${cpuRatio.toFixed(2)})`,
+    );
     if ([...bare, ...rs].some((r) => (r.serverCpuPercent ?? 100) < 90)) {
-      log('  NOTE: a server core was below 90% busy in some round (other processes share the cores, or the generator fell behind): req/s understates; the CPU-normalised ratio is steadier.');
+      log(
+        '  NOTE: a server core was below 90% busy in some round (other processes share the cores, or the generator fell behind): req/s understates; the CPU-normalised ratio is steadier.',
+      );
     }
     log(`${rps / bareRps >= TARGET_RATIO ? 'PASS' : 'FAIL'}: ${target.name} throughput ratio ${(rps / bareRps).toFixed(2)} (target ≥ ${TARGET_RATIO})`);
-    log(`${p99 <= TARGET_P99_FACTOR * bareP99 ? 'PASS' : 'FAIL'}: ${target.name} p99 ${fmt(p99, 2)} ms vs bare ${fmt(bareP99, 2)} ms (target ≤ ${TARGET_P99_FACTOR}× = ${fmt(TARGET_P99_FACTOR * bareP99, 2)} ms)`);
+    log(
+      `${p99 <= TARGET_P99_FACTOR * bareP99 ? 'PASS' : 'FAIL'}: ${target.name} p99 ${fmt(p99, 2)} ms vs bare ${fmt(bareP99, 2)} ms (target ≤ ${TARGET_P99_FACTOR}× = ${fmt(TARGET_P99_FACTOR * bareP99, 2)} ms)`,
+    );
     log(`${errors === 0 ? 'PASS' : 'FAIL'}: ${target.name} non-2xx responses ${errors} (must be 0)`);
   }
   const [sqliteTarget, pg] = targets;
@@ -215,7 +240,9 @@ function report(baseline: Target, targets: Target[], results: Map<string, LoadRe
     const ratio = med(pg, (r) => r.rps) / med(sqliteTarget, (r) => r.rps);
     const p99Factor = med(pg, (r) => r.p99Ms) / med(sqliteTarget, (r) => r.p99Ms);
     log(`${ratio >= TARGET_PG_RATIO ? 'PASS' : 'FAIL'}: ${pg.name} throughput ${ratio.toFixed(2)}× ${sqliteTarget.name} (target ≥ ${TARGET_PG_RATIO})`);
-    log(`${p99Factor <= TARGET_PG_P99_FACTOR ? 'PASS' : 'FAIL'}: ${pg.name} p99 ${p99Factor.toFixed(2)}× ${sqliteTarget.name} (target ≤ ${TARGET_PG_P99_FACTOR}×)`);
+    log(
+      `${p99Factor <= TARGET_PG_P99_FACTOR ? 'PASS' : 'FAIL'}: ${pg.name} p99 ${p99Factor.toFixed(2)}× ${sqliteTarget.name} (target ≤ ${TARGET_PG_P99_FACTOR}×)`,
+    );
   }
   // Wrong answers make the figures meaningless: that, unlike a slow run, fails the command.
   if (non2xx > 0) process.exitCode = 1;

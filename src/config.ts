@@ -119,7 +119,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {})
   }
   const fromFlags = values['trusted-issuer'] as string[] | undefined;
   try {
-    config.trustedIssuers = parseTrustedIssuers(fromFlags ?? splitList(env.PRINCIPAL_MFA_TRUSTED_ISSUERS), fromFlags ? '--trusted-issuer' : 'PRINCIPAL_MFA_TRUSTED_ISSUERS (--trusted-issuer)');
+    config.trustedIssuers = parseTrustedIssuers(
+      fromFlags ?? splitList(env.PRINCIPAL_MFA_TRUSTED_ISSUERS),
+      fromFlags ? '--trusted-issuer' : 'PRINCIPAL_MFA_TRUSTED_ISSUERS (--trusted-issuer)',
+    );
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
@@ -218,5 +221,10 @@ function isProxyAddress(entry: string): boolean {
 }
 
 function splitList(value: string | undefined): string[] {
-  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  return value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }

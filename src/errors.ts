@@ -31,7 +31,12 @@ export const ERRORS = {
   exchange_rate_limited: spec(429, MODULE.gateway, 12, 'Too many exchanges of this API token; retry later.'),
 
   // csp-auth-token checks
-  unauthenticated: spec(401, MODULE.tokens, 1, 'Authentication is required: send a valid access token in the csp-auth-token header or as Authorization: Bearer.'),
+  unauthenticated: spec(
+    401,
+    MODULE.tokens,
+    1,
+    'Authentication is required: send a valid access token in the csp-auth-token header or as Authorization: Bearer.',
+  ),
   invalid_token: spec(401, MODULE.tokens, 2, 'The access token is invalid.'),
   token_expired: spec(401, MODULE.tokens, 3, 'The access token has expired.'),
   token_too_large: spec(401, MODULE.tokens, 4, 'The access token is larger than the accepted size.'),

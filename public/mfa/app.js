@@ -36,9 +36,7 @@ bindClick('enrol-cancel-2', cancelEnrolment);
 bindClick('copy-key', () => copyText(state.enrolment?.secret ?? '', byId('manual-key'), 'Key copied to the clipboard.'));
 
 bindClick('download-codes', downloadCodes);
-bindClick('copy-codes', () =>
-  copyText((state.recoveryCodes ?? []).join('\n'), byId('recovery-codes'), 'Recovery codes copied to the clipboard.'),
-);
+bindClick('copy-codes', () => copyText((state.recoveryCodes ?? []).join('\n'), byId('recovery-codes'), 'Recovery codes copied to the clipboard.'));
 bindClick('codes-saved', confirmCodesSaved);
 
 bindSubmit('toggle-form', toggleMfa);

@@ -36,7 +36,9 @@ export class ReadGate {
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.slots) {
       if (this.waiting.length >= this.queue) {
-        throw new ApiError('service_unavailable', 'Too many audit log queries are running; retry shortly.', { retryAfterSeconds: AUDIT_READ_LIMITS.retryAfterSeconds });
+        throw new ApiError('service_unavailable', 'Too many audit log queries are running; retry shortly.', {
+          retryAfterSeconds: AUDIT_READ_LIMITS.retryAfterSeconds,
+        });
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {

@@ -65,9 +65,12 @@ export function validateAuditRequest(request: AuditLogRequest, nowMs: number): {
   const pageStart = request.pageStart ?? 1;
   const pageLimit = request.pageLimit ?? AUDIT_PAGING.defaultLimit;
   if (!Number.isSafeInteger(pageStart) || pageStart < 0 || pageStart > AUDIT_PAGING.maxResults) {
-    refuse(`pageStart must be an integer from 0 to ${AUDIT_PAGING.maxResults} (0 and 1 both mean the first result); to read further back, set endDate to the eventDate of the last result.`);
+    refuse(
+      `pageStart must be an integer from 0 to ${AUDIT_PAGING.maxResults} (0 and 1 both mean the first result); to read further back, set endDate to the eventDate of the last result.`,
+    );
   }
-  if (!Number.isSafeInteger(pageLimit) || pageLimit < 1 || pageLimit > AUDIT_PAGING.maxLimit) refuse(`pageLimit must be an integer from 1 to ${AUDIT_PAGING.maxLimit}.`);
+  if (!Number.isSafeInteger(pageLimit) || pageLimit < 1 || pageLimit > AUDIT_PAGING.maxLimit)
+    refuse(`pageLimit must be an integer from 1 to ${AUDIT_PAGING.maxLimit}.`);
   return { startIndex: Math.max(1, pageStart), pageLimit };
 }
 

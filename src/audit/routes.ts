@@ -19,7 +19,9 @@ const PrincipalMfaAuditLogRequest = Type.Object(
     actions: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
     deviceNames: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 100 })),
     eventIds: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
-    pageStart: Type.Optional(Type.Number({ description: '1-based position of the first result, 0 to 10000; 0 and 1 (the default) both mean the first result' })),
+    pageStart: Type.Optional(
+      Type.Number({ description: '1-based position of the first result, 0 to 10000; 0 and 1 (the default) both mean the first result' }),
+    ),
     pageLimit: Type.Optional(Type.Number({ description: 'Results per page, 1 to 200 (default 20)' })),
   },
   { title: 'PrincipalMfaAuditLogRequest' },

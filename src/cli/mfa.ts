@@ -14,7 +14,9 @@ export async function mfaCommand(action: string | undefined, args: string[], io:
     const found = await requirePrincipal(store, selection);
     return { user: found, result: await resetMfa(store, clock, found) };
   });
-  const human = result.removed ? `removed the MFA device "${result.deviceName}" and recovery codes of ${describePrincipal(user)}` : `${describePrincipal(user)} had no MFA device; nothing to remove`;
+  const human = result.removed
+    ? `removed the MFA device "${result.deviceName}" and recovery codes of ${describePrincipal(user)}`
+    : `${describePrincipal(user)} had no MFA device; nothing to remove`;
   printResult(io, values, { id: user.id, username: user.username, domain: user.domain, removed: result.removed }, human);
 }
 
@@ -25,6 +27,8 @@ async function unlockCommand(args: string[], io: CliIo): Promise<void> {
     const found = await requirePrincipal(store, selection);
     return { user: found, ...(await unlockMfa(store, clock, found)) };
   });
-  const human = unlocked ? `unlocked ${describePrincipal(user)}: MFA verification works again` : `${describePrincipal(user)} was not locked; failure count cleared`;
+  const human = unlocked
+    ? `unlocked ${describePrincipal(user)}: MFA verification works again`
+    : `${describePrincipal(user)} was not locked; failure count cleared`;
   printResult(io, values, { id: user.id, username: user.username, domain: user.domain, unlocked }, human);
 }

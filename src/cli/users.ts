@@ -20,7 +20,9 @@ export async function usersCommand(action: string | undefined, args: string[], i
     case 'delete':
       return changeUserCommand(action, args, io);
     default:
-      throw new CliError(`usage: principal-mfa users create --username U | users disable|enable|delete ${PRINCIPAL_USAGE} | users set-password --username U --password-stdin | users import --file F`);
+      throw new CliError(
+        `usage: principal-mfa users create --username U | users disable|enable|delete ${PRINCIPAL_USAGE} | users set-password --username U --password-stdin | users import --file F`,
+      );
   }
 }
 

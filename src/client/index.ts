@@ -105,7 +105,12 @@ export function createClient(options: ClientOptions): PrincipalMfaClient {
     const token = await accessToken();
     const headers: Record<string, string> = { 'csp-auth-token': token, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await doFetch(`${baseUrl}${MFA_PATH}${path}`, { ...NO_REDIRECTS, method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await doFetch(`${baseUrl}${MFA_PATH}${path}`, {
+      ...NO_REDIRECTS,
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     if (!res.ok) {
       const error = await errorFromResponse(res);
       if (!retried && res.status === 401 && RETRY_WITH_NEW_TOKEN.has(error.errorCode)) {

@@ -76,4 +76,3 @@ export interface AuditLogPage {
   startIndex: number;
   totalResults: number;
 }
-

@@ -39,7 +39,9 @@ export interface Events {
 
 /** A failing listener is a bug in an observer: written to stderr as a process warning, and the fact's own code goes on. */
 function warnListenerFailed(error: unknown, name: EventName): void {
-  process.emitWarning(`a listener of ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, { code: 'PRINCIPAL_MFA_EVENT_LISTENER' });
+  process.emitWarning(`a listener of ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, {
+    code: 'PRINCIPAL_MFA_EVENT_LISTENER',
+  });
 }
 
 /**

@@ -60,8 +60,14 @@ export function registerErrorHandling(app: FastifyInstance, filterRefusal: Refus
     const path = request.url.split('?', 1)[0] ?? '';
     const methods = methodsByPath.get(path);
     if (methods && !methods.has(request.method)) {
-      const allow = [...methods].filter((m) => m !== 'HEAD').sort().join(', ');
-      return sendApiError(reply, new ApiError('method_not_allowed', `Method ${request.method} is not allowed here; use ${allow}.`, { headers: { Allow: allow } }));
+      const allow = [...methods]
+        .filter((m) => m !== 'HEAD')
+        .sort()
+        .join(', ');
+      return sendApiError(
+        reply,
+        new ApiError('method_not_allowed', `Method ${request.method} is not allowed here; use ${allow}.`, { headers: { Allow: allow } }),
+      );
     }
     return sendApiError(reply, new ApiError('not_found'));
   });

@@ -13,7 +13,8 @@ export function parseFormBody(text: string): FormBody {
     const eq = pair.indexOf('=');
     const name = decode(eq < 0 ? pair : pair.slice(0, eq));
     const value = decode(eq < 0 ? '' : pair.slice(eq + 1));
-    if (Object.prototype.hasOwnProperty.call(out, name)) throw new ApiError('invalid_request', `invalid_request: Form field "${name.slice(0, 40)}" appears more than once.`);
+    if (Object.prototype.hasOwnProperty.call(out, name))
+      throw new ApiError('invalid_request', `invalid_request: Form field "${name.slice(0, 40)}" appears more than once.`);
     out[name] = value;
   }
   return out;

@@ -15,7 +15,8 @@ const buildValidator: ValidatorFactory = (externalSchemas, options) => {
   const coercing = buildFromPool(externalSchemas, options);
   const strict = buildFromPool(externalSchemas, { ...options, mode: undefined, customOptions: { ...options?.customOptions, coerceTypes: false } });
   // Fastify passes the content type of each `content` entry of a body schema (not in the published type).
-  return (route: RouteDefinition & { contentType?: string }) => (route.httpPart === 'body' && route.contentType !== FORM_CONTENT_TYPE ? strict : coercing)(route);
+  return (route: RouteDefinition & { contentType?: string }) =>
+    (route.httpPart === 'body' && route.contentType !== FORM_CONTENT_TYPE ? strict : coercing)(route);
 };
 
 /** The `schemaController` option of Fastify() that installs this validation. */

@@ -16,7 +16,8 @@ export type { Limits, LimitsConfig } from './policies.js';
  */
 export async function guardApiTokenExchange(limits: Limits, apiToken: string): Promise<void> {
   const decision = await limits.apiTokenExchanges.consume(hashSecret(apiToken));
-  if (!decision.allowed) throw new ApiError('exchange_rate_limited', undefined, { headers: rateLimitHeaders(decision), retryAfterSeconds: decision.resetSeconds });
+  if (!decision.allowed)
+    throw new ApiError('exchange_rate_limited', undefined, { headers: rateLimitHeaders(decision), retryAfterSeconds: decision.resetSeconds });
 }
 
 /** Limits of this process alone; every refusal is announced on `events`. */

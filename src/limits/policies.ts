@@ -43,7 +43,10 @@ export async function guardPasscodes(limiter: RateLimiter, principalKey: string)
     });
   }
   if (!decision.allowed) {
-    throw new ApiError('rate_limited', 'Too many passcode attempts; retry later.', { headers: rateLimitHeaders(decision), retryAfterSeconds: decision.resetSeconds });
+    throw new ApiError('rate_limited', 'Too many passcode attempts; retry later.', {
+      headers: rateLimitHeaders(decision),
+      retryAfterSeconds: decision.resetSeconds,
+    });
   }
 }
 

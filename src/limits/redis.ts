@@ -22,11 +22,7 @@ export interface RedisLimitsOptions {
 }
 
 /** Every refusal, the fallback's included, is announced on `events`. */
-export function createRedisLimits(
-  config: LimitsConfig & Pick<Config, 'redisUrl'>,
-  events: Events,
-  options: RedisLimitsOptions = {},
-): Limits {
+export function createRedisLimits(config: LimitsConfig & Pick<Config, 'redisUrl'>, events: Events, options: RedisLimitsOptions = {}): Limits {
   if (!config.redisUrl) throw new Error('createRedisLimits needs a redis URL');
   const prefix = options.keyPrefix ?? 'principal-mfa';
   const client = new Redis(config.redisUrl, {

@@ -24,7 +24,12 @@ export class HttpMetrics {
     const key = `${method} ${status} ${route}`;
     let s = this.series.get(key);
     if (!s) {
-      s = { labels: `method="${escapeLabel(method)}",route="${escapeLabel(route)}",status="${status}"`, buckets: new Float64Array(BUCKETS_SECONDS.length), count: 0, sumSeconds: 0 };
+      s = {
+        labels: `method="${escapeLabel(method)}",route="${escapeLabel(route)}",status="${status}"`,
+        buckets: new Float64Array(BUCKETS_SECONDS.length),
+        count: 0,
+        sumSeconds: 0,
+      };
       this.series.set(key, s);
     }
     s.count += 1;
@@ -49,7 +54,11 @@ export class HttpMetrics {
         cumulative += s.buckets[i] as number;
         lines.push(`${duration}_bucket{le="${bound}",${s.labels}} ${cumulative}`);
       });
-      lines.push(`${duration}_bucket{le="+Inf",${s.labels}} ${s.count}`, `${duration}_sum{${s.labels}} ${s.sumSeconds}`, `${duration}_count{${s.labels}} ${s.count}`);
+      lines.push(
+        `${duration}_bucket{le="+Inf",${s.labels}} ${s.count}`,
+        `${duration}_sum{${s.labels}} ${s.sumSeconds}`,
+        `${duration}_count{${s.labels}} ${s.count}`,
+      );
     }
     return `${lines.join('\n')}\n`;
   }

@@ -40,7 +40,12 @@ function processMetrics(): Registry {
  * The `policy` label of each limit. Passcode attempts are limited per principal at the MFA request rate,
  * and have always been counted as "requests".
  */
-const POLICY_LABELS: Record<LimitName, string> = { requests: 'requests', passcodes: 'requests', failed_auth: 'failed_auth', api_token_exchanges: 'api_token_exchanges' };
+const POLICY_LABELS: Record<LimitName, string> = {
+  requests: 'requests',
+  passcodes: 'requests',
+  failed_auth: 'failed_auth',
+  api_token_exchanges: 'api_token_exchanges',
+};
 
 function countEvents(events: Events, metrics: Metrics): void {
   events.on('grant.succeeded', ({ grant }) => metrics.tokenExchanges.inc({ grant, outcome: 'success' }));
@@ -60,12 +65,30 @@ export function createMetrics(events: Events): Metrics {
   const metrics: Metrics = {
     registry,
     http: new HttpMetrics(PREFIX),
-    tokenExchanges: new Counter({ name: `${PREFIX}token_exchanges_total`, help: 'Token grants by grant type and outcome (success or the errorCode).', labelNames: ['grant', 'outcome'] as const, registers }),
+    tokenExchanges: new Counter({
+      name: `${PREFIX}token_exchanges_total`,
+      help: 'Token grants by grant type and outcome (success or the errorCode).',
+      labelNames: ['grant', 'outcome'] as const,
+      registers,
+    }),
     mfaActivations: new Counter({ name: `${PREFIX}mfa_activations_total`, help: 'MFA devices activated by a first code.', registers }),
     passcodeFailures: new Counter({ name: `${PREFIX}passcode_failures_total`, help: 'Passcodes and recovery codes refused, on any endpoint.', registers }),
-    lockouts: new Counter({ name: `${PREFIX}mfa_lockouts_total`, help: 'Requests refused because the principal is locked out of MFA verification.', registers }),
-    replaysRefused: new Counter({ name: `${PREFIX}passcode_replays_refused_total`, help: 'TOTP codes refused because their time step was already used.', registers }),
-    rateLimitRejections: new Counter({ name: `${PREFIX}rate_limit_rejections_total`, help: 'Requests refused by a rate limit, by policy.', labelNames: ['policy'] as const, registers }),
+    lockouts: new Counter({
+      name: `${PREFIX}mfa_lockouts_total`,
+      help: 'Requests refused because the principal is locked out of MFA verification.',
+      registers,
+    }),
+    replaysRefused: new Counter({
+      name: `${PREFIX}passcode_replays_refused_total`,
+      help: 'TOTP codes refused because their time step was already used.',
+      registers,
+    }),
+    rateLimitRejections: new Counter({
+      name: `${PREFIX}rate_limit_rejections_total`,
+      help: 'Requests refused by a rate limit, by policy.',
+      labelNames: ['policy'] as const,
+      registers,
+    }),
     contentType: registry.contentType,
     async render() {
       return `${metrics.http.render()}${await registry.metrics()}\n${await processMetrics().metrics()}`;

@@ -27,7 +27,8 @@ const isGiven = (value: string | undefined): value is string => value !== undefi
 const hasPassword = (user: User): boolean => user.passwordHash !== null;
 
 function requireStepUp(deps: MfaDeps, token: TokenAuthentication, factors: readonly Factor[], description: string): void {
-  if (!hasRecentSecondFactor(token, factors, deps.clock.now(), deps.stepUpMaxAgeSeconds)) throw insufficientUserAuthentication(description, deps.stepUpMaxAgeSeconds);
+  if (!hasRecentSecondFactor(token, factors, deps.clock.now(), deps.stepUpMaxAgeSeconds))
+    throw insufficientUserAuthentication(description, deps.stepUpMaxAgeSeconds);
 }
 
 /**
@@ -60,7 +61,13 @@ export async function setMfaTurnedOn(deps: MfaDeps, user: User, proof: Confirmat
   await runConfirmed(deps, user, device, proof.passcode, true, async (trx, atMs) => {
     // Already in the requested state: nothing changed, so nothing to audit.
     if (await trx.devices.setTurnedOn(user.id, turnedOn)) {
-      await recordAuditEvent(trx, { user, action: turnedOn ? 'MFA_ENABLE' : 'MFA_DISABLE', deviceName: device.deviceName, modifiedBy: user.username, eventDate: atMs });
+      await recordAuditEvent(trx, {
+        user,
+        action: turnedOn ? 'MFA_ENABLE' : 'MFA_DISABLE',
+        deviceName: device.deviceName,
+        modifiedBy: user.username,
+        eventDate: atMs,
+      });
     }
     return {};
   });
@@ -82,7 +89,8 @@ export async function removeDevice(deps: MfaDeps, user: User, proof: Confirmatio
   }
   await runConfirmed(deps, user, device, proof.passcode, true, async (trx, atMs) => {
     await deleteMfaState(trx, user.id);
-    if (isActivated(device)) await recordAuditEvent(trx, { user, action: 'MFA_DEACTIVATION', deviceName: device.deviceName, modifiedBy: user.username, eventDate: atMs });
+    if (isActivated(device))
+      await recordAuditEvent(trx, { user, action: 'MFA_DEACTIVATION', deviceName: device.deviceName, modifiedBy: user.username, eventDate: atMs });
     return {};
   });
 }
@@ -92,7 +100,8 @@ export async function regenerateRecoveryCodes(deps: MfaDeps, user: User, proof: 
   const device = await deps.store.devices.findByUser(user.id);
   if (!device || !isActivated(device)) throw new ApiError('mfa_device_not_found', 'MFA is not activated for this principal.');
   // Refused before any verification: the code is not spent, and sending one is not a guess.
-  if (proof.passcode !== undefined && looksLikeRecoveryCode(proof.passcode)) throw new ApiError('invalid_request', 'A recovery code cannot make new recovery codes: send a passcode from the MFA device.');
+  if (proof.passcode !== undefined && looksLikeRecoveryCode(proof.passcode))
+    throw new ApiError('invalid_request', 'A recovery code cannot make new recovery codes: send a passcode from the MFA device.');
   if (proof.passcode === undefined) requireStepUp(deps, proof.token, ['otp'], STEP_UP_DEVICE);
   const { recoveryCodes } = await runConfirmed(deps, user, device, proof.passcode, false, async (trx, atMs) => {
     const codes = await replaceRecoveryCodes(trx, user.id, atMs);

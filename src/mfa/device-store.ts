@@ -10,7 +10,11 @@ export const isActivated = (device: Pick<Device, 'activatedAt'>): boolean => dev
 /** Replaces the principal's recovery codes with a fresh set; returns the codes, shown once. */
 export async function replaceRecoveryCodes(repos: Pick<Repositories, 'recoveryCodes'>, userId: string, nowMs: number): Promise<string[]> {
   const codes = generateRecoveryCodes();
-  await repos.recoveryCodes.replaceForUser(userId, codes.map((code) => hashRecoveryCode(normalizeRecoveryCode(code)!)), nowMs);
+  await repos.recoveryCodes.replaceForUser(
+    userId,
+    codes.map((code) => hashRecoveryCode(normalizeRecoveryCode(code)!)),
+    nowMs,
+  );
   return codes;
 }
 

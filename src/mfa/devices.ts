@@ -55,19 +55,34 @@ export async function registerDevice(deps: MfaDeps, user: User, deviceNameInput:
   if (!stored) throw new ApiError('mfa_device_exists');
   const uri = otpauthUri({ secret, accountName: user.username, issuer: OTPAUTH_ISSUER, algorithm, digits, periodSeconds: period });
   const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-  return { deviceName, secret: base32Encode(secret), otpauthUri: uri, qrCode: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`, algorithm, digits, period };
+  return {
+    deviceName,
+    secret: base32Encode(secret),
+    otpauthUri: uri,
+    qrCode: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`,
+    algorithm,
+    digits,
+    period,
+  };
 }
 
 export async function activateDevice(deps: MfaDeps, user: User, passcode: string): Promise<{ activated: true; turnedOn: true; recoveryCodes: string[] }> {
   const device = await deps.store.devices.findByUser(user.id);
   if (!device || isActivated(device)) throw new ApiError('mfa_device_not_found', 'No MFA device is waiting for activation; register one first.');
-  const { recoveryCodes } = await withSecondFactor(deps, user, device, passcode, { acceptRecoveryCode: false, activate: true, refusal: 'wrong_passcode' }, async (trx, { atMs }) => {
-    const audit = { user, deviceName: device.deviceName, modifiedBy: user.username, eventDate: atMs };
-    await recordAuditEvent(trx, { ...audit, action: 'MFA_ACTIVATION' });
-    const codes = await replaceRecoveryCodes(trx, user.id, atMs);
-    await recordAuditEvent(trx, { ...audit, action: 'MFA_RECOVERY_CODES_GENERATION' });
-    return { recoveryCodes: codes };
-  });
+  const { recoveryCodes } = await withSecondFactor(
+    deps,
+    user,
+    device,
+    passcode,
+    { acceptRecoveryCode: false, activate: true, refusal: 'wrong_passcode' },
+    async (trx, { atMs }) => {
+      const audit = { user, deviceName: device.deviceName, modifiedBy: user.username, eventDate: atMs };
+      await recordAuditEvent(trx, { ...audit, action: 'MFA_ACTIVATION' });
+      const codes = await replaceRecoveryCodes(trx, user.id, atMs);
+      await recordAuditEvent(trx, { ...audit, action: 'MFA_RECOVERY_CODES_GENERATION' });
+      return { recoveryCodes: codes };
+    },
+  );
   deps.events.emit('mfa.activated', { userId: user.id });
   return { activated: true, turnedOn: true, recoveryCodes };
 }

@@ -19,9 +19,7 @@ export const MAX_LOCKOUT_SECONDS = 24 * 3600;
 export const MAX_CONSECUTIVE_FAILURES = 100;
 
 /** A counted attempt: the state it found, and the state it wrote (to undo it for a correct password). */
-export type AttemptReservation =
-  | { allowed: true; before: LockoutState; after: LockoutState }
-  | { allowed: false; retryAfterSeconds: number | undefined };
+export type AttemptReservation = { allowed: true; before: LockoutState; after: LockoutState } | { allowed: false; retryAfterSeconds: number | undefined };
 
 /** Length of the lock that a run of failures sets after `lockouts` earlier locks: doubling, capped. */
 export function lockDurationSeconds(lockouts: number, policy: LockoutPolicy): number {
@@ -34,7 +32,10 @@ const isLockedAt = (state: LockoutState, nowMs: number): boolean => isCapped(sta
 /** The 429 for a locked principal: with Retry-After for a timed lock, without once the cap is reached. */
 export function lockedError(retryAfterSeconds: number | undefined): ApiError {
   if (retryAfterSeconds !== undefined) return new ApiError('mfa_locked', undefined, { retryAfterSeconds });
-  return new ApiError('mfa_locked', `Too many failed MFA verifications in a row (${MAX_CONSECUTIVE_FAILURES}): locked until an administrator unlocks this principal.`);
+  return new ApiError(
+    'mfa_locked',
+    `Too many failed MFA verifications in a row (${MAX_CONSECUTIVE_FAILURES}): locked until an administrator unlocks this principal.`,
+  );
 }
 
 /**
@@ -42,12 +43,17 @@ export function lockedError(retryAfterSeconds: number | undefined): ApiError {
  * waiting does not help). Otherwise the attempt is counted as a failure; a lock that has run out starts a
  * fresh run; reaching the threshold sets the next, longer lock. The attempt itself is still verified.
  */
-export function decideAttempt(state: LockoutState, nowMs: number, policy: LockoutPolicy): { allowed: true; next: LockoutState } | { allowed: false; retryAfterSeconds: number | undefined } {
+export function decideAttempt(
+  state: LockoutState,
+  nowMs: number,
+  policy: LockoutPolicy,
+): { allowed: true; next: LockoutState } | { allowed: false; retryAfterSeconds: number | undefined } {
   if (isCapped(state)) return { allowed: false, retryAfterSeconds: undefined };
   if (isLockedAt(state, nowMs)) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((state.lockedUntil! - nowMs) / 1000)) };
   const failedCount = (state.lockedUntil === null ? state.failedCount : 0) + 1;
   const consecutiveFailures = state.consecutiveFailures + 1;
-  if (failedCount < policy.threshold && consecutiveFailures < MAX_CONSECUTIVE_FAILURES) return { allowed: true, next: { ...state, failedCount, consecutiveFailures, lockedUntil: null } };
+  if (failedCount < policy.threshold && consecutiveFailures < MAX_CONSECUTIVE_FAILURES)
+    return { allowed: true, next: { ...state, failedCount, consecutiveFailures, lockedUntil: null } };
   const lockedUntil = nowMs + lockDurationSeconds(state.lockouts, policy) * 1000;
   return { allowed: true, next: { failedCount, consecutiveFailures, lockedUntil, lockouts: state.lockouts + 1 } };
 }

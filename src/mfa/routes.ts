@@ -28,7 +28,10 @@ export function mfaRoutes(services: Services): FastifyPluginAsyncTypebox {
           description: 'The principal is identified by the access token in the csp-auth-token header (or Authorization: Bearer).',
           tags: ['Principal MFA'],
           security: TOKEN_SECURITY,
-          response: withErrors({ 200: refTo(UserMfaStatusDto) }, AUTHENTICATED_ERRORS.filter((s) => s !== 400)),
+          response: withErrors(
+            { 200: refTo(UserMfaStatusDto) },
+            AUTHENTICATED_ERRORS.filter((s) => s !== 400),
+          ),
         },
       },
       async (request) => getMfaStatus(services.store, principalOf(request)),

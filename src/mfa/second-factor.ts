@@ -47,7 +47,11 @@ export function requireMasterKey(masterKey: Buffer | undefined): Buffer {
 async function verifyOnce(trx: Repositories, deps: SecondFactorDeps, device: Device, input: string, options: VerifyOptions, nowMs: number): Promise<boolean> {
   if (isWellFormedPasscode(input)) {
     const seed = decryptSeed(requireMasterKey(deps.masterKey), device.secretCiphertext, device.userId);
-    const step = findMatchingStep(seed, input, nowMs, { periodSeconds: device.periodSeconds, digits: device.digits, algorithm: device.algorithm as TotpAlgorithm });
+    const step = findMatchingStep(seed, input, nowMs, {
+      periodSeconds: device.periodSeconds,
+      digits: device.digits,
+      algorithm: device.algorithm as TotpAlgorithm,
+    });
     if (step === null) return false;
     const claimed = await trx.devices.claimTimeStep(device, step, options.activate ? nowMs : undefined);
     // A code that matches but whose time step is already used (or older than the last one): a replay.

@@ -12,7 +12,13 @@ export function createMfaSignInGate(deps: SecondFactorDeps): SignInGate {
       const device = await deps.store.devices.findByUser(user.id);
       if (!device || !isActivated(device) || !device.turnedOn) {
         // MFA off: a passcode sent anyway is ignored, as it proves nothing CSP would require.
-        await recordAuditEvent(deps.store, { user, action: 'AUTHENTICATION_WITHOUT_MFA', deviceName: device && isActivated(device) ? device.deviceName : null, modifiedBy: user.username, eventDate: deps.clock.now() });
+        await recordAuditEvent(deps.store, {
+          user,
+          action: 'AUTHENTICATION_WITHOUT_MFA',
+          deviceName: device && isActivated(device) ? device.deviceName : null,
+          modifiedBy: user.username,
+          eventDate: deps.clock.now(),
+        });
         return undefined;
       }
       // Asking is not guessing: a missing passcode neither counts toward the lockout nor is audited.

@@ -62,8 +62,7 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
       info: {
         title: 'principal-mfa',
         version: options.version ?? '0.1.0',
-        description:
-          'Self-hostable implementation of the VMware CSP principal MFA API. Every error status answers with a CspErrorResponse.',
+        description: 'Self-hostable implementation of the VMware CSP principal MFA API. Every error status answers with a CspErrorResponse.',
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       tags: [
@@ -74,7 +73,12 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
       components: {
         securitySchemes: {
           cspAuthToken: { type: 'apiKey', in: 'header', name: 'csp-auth-token', description: 'An access token from the token service.' },
-          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The same access token as Authorization: Bearer (CSP\'s published scheme). With both headers, the tokens must be equal.' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: "The same access token as Authorization: Bearer (CSP's published scheme). With both headers, the tokens must be equal.",
+          },
         },
       },
     },

@@ -19,7 +19,10 @@ function withTimeout(check: Promise<boolean>, ms: number): Promise<boolean> {
 
 export async function checkReadiness(store: Store, limits: Limits, timeoutMs = READINESS_TIMEOUT_MS): Promise<Readiness> {
   const [storeOk, limitsOk] = await Promise.all([
-    withTimeout(store.ping().then(() => true), timeoutMs),
+    withTimeout(
+      store.ping().then(() => true),
+      timeoutMs,
+    ),
     withTimeout(limits.ready ? limits.ready() : Promise.resolve(true), timeoutMs),
   ]);
   return { ready: storeOk && limitsOk, store: storeOk, limits: limitsOk };

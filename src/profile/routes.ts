@@ -17,7 +17,10 @@ export function profileRoutes(services: Services): FastifyPluginAsyncTypebox {
           description: 'The profile of the user named by the access token; fields without a value are left out. User accounts only.',
           tags: ['Logged-in user'],
           security: TOKEN_SECURITY,
-          response: withErrors({ 200: BaseUserDto }, AUTHENTICATED_ERRORS.filter((s) => s !== 400)),
+          response: withErrors(
+            { 200: BaseUserDto },
+            AUTHENTICATED_ERRORS.filter((s) => s !== 400),
+          ),
         },
       },
       async (request) => describeLoggedInUser(principalOf(request), claimsOf(request), services.config.issuer),

@@ -69,7 +69,10 @@ function eventSource(db: Kysely<Database>, eventIds: string[] | undefined): 'aud
 
 /** An index-only scan of at most `cap` entries when unfiltered. */
 export function countQuery(db: Kysely<Database>, userId: string, filter: AuditFilter, cap: number) {
-  const capped = matching(db, userId, filter).select(sql<number>`1`.as('one')).limit(cap).as('capped');
+  const capped = matching(db, userId, filter)
+    .select(sql<number>`1`.as('one'))
+    .limit(cap)
+    .as('capped');
   return db.selectFrom(capped).select((eb) => eb.fn.countAll<number>().as('total'));
 }
 
@@ -105,7 +108,15 @@ export function createAuditLogQueries(db: Kysely<Database>, runner: QueryRunner)
     },
     async findPage(userId, filter, before, limit) {
       const rows = await runner.rows(pageQuery(db, userId, filter, before, limit));
-      return rows.map((r) => ({ eventId: r.event_id, username: r.username, action: r.action, deviceName: r.device_name, modifiedBy: r.modified_by, eventDate: Number(r.event_date), seq: Number(r.seq) }));
+      return rows.map((r) => ({
+        eventId: r.event_id,
+        username: r.username,
+        action: r.action,
+        deviceName: r.device_name,
+        modifiedBy: r.modified_by,
+        eventDate: Number(r.event_date),
+        seq: Number(r.seq),
+      }));
     },
     deleteBatchBefore(cutoffMs, batchRows) {
       const batch = db.selectFrom('audit_events').select('seq').where('event_date', '<', cutoffMs).limit(batchRows);

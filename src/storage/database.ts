@@ -16,7 +16,8 @@ export async function openStore(url: string): Promise<Store> {
   const path = sqlitePath(url);
   let driver: Driver;
   if (path !== undefined) driver = openSqlite(path);
-  else if (/^postgres(ql)?:\/\//i.test(url)) driver = await (await import('./postgres.js')).openPostgres(url); // pg is loaded only when used
+  else if (/^postgres(ql)?:\/\//i.test(url))
+    driver = await (await import('./postgres.js')).openPostgres(url); // pg is loaded only when used
   else throw new Error(`Unsupported database URL scheme (use sqlite:PATH or postgres://...)`);
   try {
     await migrateToLatest(driver.db);

@@ -114,7 +114,10 @@ export class AccessTokenVerifier {
     const verified = token as string; // verifyCached has refused an absent token
     const epoch = this.keys.trustEpoch;
     const outside = this.options.trusted?.size && JWT_SHAPE.test(verified) ? this.options.trusted.issuerOf(verified) : undefined;
-    const claims = outside !== undefined && outside !== this.options.issuer ? await this.options.trusted!.verify(verified, outside) : await this.verifySignatureAndClaims(verified);
+    const claims =
+      outside !== undefined && outside !== this.options.issuer
+        ? await this.options.trusted!.verify(verified, outside)
+        : await this.verifySignatureAndClaims(verified);
     // Not remembered when a key was revoked meanwhile: the key that verified it may be the revoked one.
     if (epoch !== this.keys.trustEpoch) return claims;
     if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);

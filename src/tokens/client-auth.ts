@@ -29,8 +29,10 @@ export function readClientCredentials(authorization: string | undefined, body: F
   const formId = optionalField(body, 'client_id');
   const formSecret = optionalField(body, 'client_secret');
   if (basic) {
-    if (formSecret !== undefined) throw new ApiError('invalid_request', 'invalid_request: Send the client secret either with HTTP Basic or as a form field, not both.');
-    if (formId !== undefined && formId !== basic.clientId) throw new ApiError('invalid_request', 'invalid_request: client_id differs from the client of HTTP Basic authentication.');
+    if (formSecret !== undefined)
+      throw new ApiError('invalid_request', 'invalid_request: Send the client secret either with HTTP Basic or as a form field, not both.');
+    if (formId !== undefined && formId !== basic.clientId)
+      throw new ApiError('invalid_request', 'invalid_request: client_id differs from the client of HTTP Basic authentication.');
     return basic;
   }
   if (formId === undefined) {

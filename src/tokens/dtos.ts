@@ -9,13 +9,18 @@ export const AccessTokenDto = Type.Object(
     expires_in: Type.Integer({ description: 'Seconds until the access token expires, one less than its lifetime, as CSP.' }),
     scope: Type.String({ description: 'The granted permissions, space-separated.' }),
     id_token: Type.Optional(Type.String({ description: 'OIDC ID token of the user (API-token and refresh-token grants).' })),
-    refresh_token: Type.Optional(Type.String({ description: 'The API token presented, as CSP answers it: clients keep it and send it back on the next exchange.' })),
+    refresh_token: Type.Optional(
+      Type.String({ description: 'The API token presented, as CSP answers it: clients keep it and send it back on the next exchange.' }),
+    ),
   },
   { $id: 'AccessTokenDto', additionalProperties: false },
 );
 export type AccessTokenDto = Static<typeof AccessTokenDto>;
 
-const JwkSchema = Type.Object({ kty: Type.String(), kid: Type.String(), alg: Type.String(), use: Type.String(), n: Type.String(), e: Type.String() }, { additionalProperties: false });
+const JwkSchema = Type.Object(
+  { kty: Type.String(), kid: Type.String(), alg: Type.String(), use: Type.String(), n: Type.String(), e: Type.String() },
+  { additionalProperties: false },
+);
 export const PublicKeyDto = Type.Object(
   {
     alg: Type.String(),

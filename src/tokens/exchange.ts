@@ -68,7 +68,11 @@ export async function issueForApiToken(services: Services, apiToken: string, pas
 }
 
 /** `orgId`, when sent, must name the client's own organization (CSP refuses another one). */
-export async function exchangeClientCredentials(services: Services, credentials: ClientCredentials | undefined, orgId: string | undefined): Promise<AccessTokenDto> {
+export async function exchangeClientCredentials(
+  services: Services,
+  credentials: ClientCredentials | undefined,
+  orgId: string | undefined,
+): Promise<AccessTokenDto> {
   const account = await authenticateClient(services, credentials);
   if (orgId !== undefined && orgId !== account.orgId) throw new ApiError('invalid_request', 'invalid_request: orgId is not the organization of this client.');
   const accessToken = await services.issuer.mint({ sub: account.clientId, orgId: account.orgId, perms: [], azp: account.clientId });

@@ -72,7 +72,8 @@ export function pickApiToken(body: FormBody, query: { api_token?: string; refres
   const sent = [optionalField(body, 'api_token'), optionalField(body, 'refresh_token'), query.api_token || undefined, query.refresh_token || undefined];
   const tokens = sent.filter((token): token is string => token !== undefined);
   const [first] = tokens;
-  if (first === undefined) throw new ApiError('invalid_request', 'invalid_request: Send the API token as form field api_token (or refresh_token, in the body or the query).');
+  if (first === undefined)
+    throw new ApiError('invalid_request', 'invalid_request: Send the API token as form field api_token (or refresh_token, in the body or the query).');
   if (tokens.some((token) => token !== first)) throw new ApiError('invalid_request', 'invalid_request: Two different API tokens were sent; send one.');
   return first;
 }

@@ -26,7 +26,8 @@ export function findIssuerDomainProblem(issuers: readonly string[]): string | un
   for (const issuer of issuers) {
     const domain = domainOfIssuer(issuer);
     if (domain === LOCAL_DOMAIN) return `trusted issuer ${issuer} would share the domain of local users`;
-    if (domain.length > MAX_DOMAIN_LENGTH) return `trusted issuer ${issuer.slice(0, 80)}… is longer than a domain may be (${MAX_DOMAIN_LENGTH} characters of host and path)`;
+    if (domain.length > MAX_DOMAIN_LENGTH)
+      return `trusted issuer ${issuer.slice(0, 80)}… is longer than a domain may be (${MAX_DOMAIN_LENGTH} characters of host and path)`;
     const owner = owners.get(domain);
     if (owner !== undefined) return `trusted issuers ${owner} and ${issuer} would share the domain ${domain}; list each issuer once`;
     owners.set(domain, issuer);

@@ -36,7 +36,8 @@ function parseJsonFields(text: string, fields: readonly string[]): FormBody {
   } catch {
     throw new ApiError('invalid_request', `invalid_request: The request body is neither ${FORM_CONTENT_TYPE} nor a JSON object.`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ApiError('invalid_request', 'invalid_request: A JSON request body must be an object.');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ApiError('invalid_request', 'invalid_request: A JSON request body must be an object.');
   const out: FormBody = Object.create(null);
   for (const name of fields) {
     if (!Object.hasOwn(value, name)) continue;

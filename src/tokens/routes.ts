@@ -21,7 +21,9 @@ const ApiTokenGrantBody = Type.Object({
   // No maxLength: an over-long token is an invalid grant (and a failed authentication), not a bad request.
   api_token: Type.Optional(Type.String({ description: 'The API token (preferred).' })),
   refresh_token: Type.Optional(Type.String({ description: 'The API token, older name.' })),
-  passcode: Type.Optional(Type.String({ maxLength: 64, description: 'The MFA passcode from the registered device, or a recovery code; required when MFA is turned on.' })),
+  passcode: Type.Optional(
+    Type.String({ maxLength: 64, description: 'The MFA passcode from the registered device, or a recovery code; required when MFA is turned on.' }),
+  ),
   scope: Type.Optional(Type.String({ maxLength: 1024 })),
 });
 const OAuthTokenForm = Type.Object({
@@ -30,14 +32,14 @@ const OAuthTokenForm = Type.Object({
   client_secret: Type.Optional(Type.String({ maxLength: 255 })),
   refresh_token: Type.Optional(Type.String({ description: 'refresh_token grant: the API token.' })),
   passcode: Type.Optional(Type.String({ maxLength: 64, description: 'refresh_token grant: the MFA passcode, required when MFA is turned on.' })),
-  orgId: Type.Optional(Type.String({ maxLength: 255, description: 'client_credentials grant: must be the client\'s organization.' })),
+  orgId: Type.Optional(Type.String({ maxLength: 255, description: "client_credentials grant: must be the client's organization." })),
   scope: Type.Optional(Type.String({ maxLength: 1024 })),
 });
 const ClientCredentialsForm = Type.Object({
   grant_type: Type.Optional(Type.String({ maxLength: 64, description: 'client_credentials' })),
   client_id: Type.Optional(Type.String({ maxLength: 255, description: 'With client_secret, instead of HTTP Basic.' })),
   client_secret: Type.Optional(Type.String({ maxLength: 255 })),
-  orgId: Type.Optional(Type.String({ maxLength: 255, description: 'Must be the client\'s organization.' })),
+  orgId: Type.Optional(Type.String({ maxLength: 255, description: "Must be the client's organization." })),
   scope: Type.Optional(Type.String({ maxLength: 1024 })),
 });
 

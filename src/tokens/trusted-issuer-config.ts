@@ -39,9 +39,11 @@ function parseTrustedIssuer(text: string, label: string): TrustedIssuer {
   }
   const jwksUri = at < 0 ? `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json` : head.slice(at + 1);
   const jwksUrl = parseUrl(jwksUri);
-  if (!jwksUrl || jwksUri.length > MAX_URL_LENGTH || jwksUrl.hash || jwksUrl.username || jwksUrl.password) fail('needs a JWKS URI that is an absolute URL without fragment or credentials');
+  if (!jwksUrl || jwksUri.length > MAX_URL_LENGTH || jwksUrl.hash || jwksUrl.username || jwksUrl.password)
+    fail('needs a JWKS URI that is an absolute URL without fragment or credentials');
   // The keys decide whose tokens are accepted: fetched over TLS unless they never leave the machine.
-  if (jwksUrl!.protocol !== 'https:' && !isLoopback(jwksUrl!.hostname)) fail(`needs an https JWKS URI (plain http only on loopback), not ${jwksUri.slice(0, 200)}`);
+  if (jwksUrl!.protocol !== 'https:' && !isLoopback(jwksUrl!.hostname))
+    fail(`needs an https JWKS URI (plain http only on loopback), not ${jwksUri.slice(0, 200)}`);
   const audiences: string[] = [];
   const authorizedParties: string[] = [];
   for (const option of options) {

@@ -63,7 +63,11 @@ export class TrustedIssuers {
       if (audiences.length === 0 && authorizedParties.length === 0) throw new Error(`trusted issuer ${issuer} needs an expected audience or client`);
       const host = legacyDomainOfIssuer(issuer);
       this.entries.set(issuer, {
-        keys: createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: options.timeoutMs, cooldownDuration: options.cooldownMs, cacheMaxAge: options.cacheMaxAgeMs }),
+        keys: createRemoteJWKSet(new URL(jwksUri), {
+          timeoutDuration: options.timeoutMs,
+          cooldownDuration: options.cooldownMs,
+          cacheMaxAge: options.cacheMaxAgeMs,
+        }),
         audiences,
         authorizedParties,
         domain: domainOfIssuer(issuer),
@@ -107,7 +111,10 @@ export class TrustedIssuers {
       if (error instanceof joseErrors.JWTExpired) throw new ApiError('token_expired');
       // The issuer's key set could not be fetched: not the client's fault, and the token may be fine.
       if (error instanceof joseErrors.JWKSTimeout || (error instanceof Error && !(error instanceof joseErrors.JOSEError))) {
-        throw new ApiError('service_unavailable', 'The keys of the token issuer cannot be fetched right now; retry shortly.', { retryAfterSeconds: 5, cause: error });
+        throw new ApiError('service_unavailable', 'The keys of the token issuer cannot be fetched right now; retry shortly.', {
+          retryAfterSeconds: 5,
+          cause: error,
+        });
       }
       throw new ApiError('invalid_token');
     }

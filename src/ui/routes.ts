@@ -56,9 +56,7 @@ export async function registerUiRoutes(app: FastifyInstance): Promise<void> {
     contentType: ASSET_CONTENT_TYPES[extname(file)]!,
     cacheControl: ASSET_CACHE_CONTROL,
   }));
-  const loaded = await Promise.all(
-    [page, ...assets].map(async (asset) => ({ ...asset, body: await readFile(join(UI_PUBLIC_DIR, asset.file)) })),
-  );
+  const loaded = await Promise.all([page, ...assets].map(async (asset) => ({ ...asset, body: await readFile(join(UI_PUBLIC_DIR, asset.file)) })));
 
   for (const asset of loaded) {
     const headers: Record<string, string> = {

@@ -12,7 +12,11 @@ const folderOf = (file: string): string | undefined => (file.includes('/') ? fil
 const show = (lines: string[]) => `\n  ${lines.join('\n  ')}`;
 
 /** Every import of a file in `from` (a folder, or a file at the root) that breaks `rule`, as 'file -> specifier'. */
-function offenders(graph: ImportGraph, from: (file: string) => boolean, rule: (edge: { specifier: string; target: string | undefined; typeOnly: boolean }) => boolean): string[] {
+function offenders(
+  graph: ImportGraph,
+  from: (file: string) => boolean,
+  rule: (edge: { specifier: string; target: string | undefined; typeOnly: boolean }) => boolean,
+): string[] {
   return [...graph].flatMap(([file, edges]) => (from(file) ? edges.filter(rule).map((e) => `${file} -> ${e.specifier}`) : []));
 }
 
@@ -44,9 +48,20 @@ describe('the import graph helpers', () => {
       ['g', ['h']],
       ['h', ['f', 'd']],
     ]);
-    const cycles = findCycles(graph).map((c) => c.join(' -> ')).sort();
+    const cycles = findCycles(graph)
+      .map((c) => c.join(' -> '))
+      .sort();
     assert.deepEqual(cycles, ['a -> b -> a', 'e -> e', 'f -> g -> h -> f']);
-    assert.deepEqual(findCycles(new Map([['a', ['b', 'c']], ['b', ['c']], ['c', []]])), []);
+    assert.deepEqual(
+      findCycles(
+        new Map([
+          ['a', ['b', 'c']],
+          ['b', ['c']],
+          ['c', []],
+        ]),
+      ),
+      [],
+    );
   });
 
   it('reads static, re-exported, dynamic and type-only imports, and tells type-only ones apart', () => {
@@ -77,7 +92,11 @@ describe('src/ import graph', () => {
 
   it('reads every source file and resolves its relative imports to files that exist', () => {
     assert.ok(graph.size > 50 && graph.has('app.ts') && graph.has('services.ts'));
-    const dangling = offenders(graph, () => true, (e) => e.target !== undefined && !graph.has(e.target));
+    const dangling = offenders(
+      graph,
+      () => true,
+      (e) => e.target !== undefined && !graph.has(e.target),
+    );
     assert.deepEqual(dangling, [], `imports of files that do not exist:${show(dangling)}`);
   });
 
@@ -93,18 +112,30 @@ describe('src/ import graph', () => {
 
   it('keeps http/ framework glue: it imports no feature folder', () => {
     const features = new Set(['tokens', 'principals', 'mfa', 'audit']);
-    const found = offenders(graph, (file) => folderOf(file) === 'http', (e) => e.target !== undefined && features.has(folderOf(e.target) ?? ''));
+    const found = offenders(
+      graph,
+      (file) => folderOf(file) === 'http',
+      (e) => e.target !== undefined && features.has(folderOf(e.target) ?? ''),
+    );
     assert.deepEqual(found, [], `http/ imports feature code:${show(found)}`);
   });
 
   it('lets only storage/ load the database drivers and the query builder', () => {
     const drivers = /^(better-sqlite3|pg|kysely)(\/|$)/;
-    const found = offenders(graph, (file) => folderOf(file) !== 'storage', (e) => !e.typeOnly && drivers.test(e.specifier));
+    const found = offenders(
+      graph,
+      (file) => folderOf(file) !== 'storage',
+      (e) => !e.typeOnly && drivers.test(e.specifier),
+    );
     assert.deepEqual(found, [], `value imports of a driver outside storage/:${show(found)}`);
   });
 
   it('keeps config.ts free of storage/', () => {
-    const found = offenders(graph, (file) => file === 'config.ts', (e) => e.target !== undefined && folderOf(e.target) === 'storage');
+    const found = offenders(
+      graph,
+      (file) => file === 'config.ts',
+      (e) => e.target !== undefined && folderOf(e.target) === 'storage',
+    );
     assert.deepEqual(found, [], `config.ts imports storage:${show(found)}`);
   });
 });

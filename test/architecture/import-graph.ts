@@ -28,13 +28,24 @@ function listTypeScriptFiles(dir: string): string[] {
 function isTypeOnlyClause(node: ts.ImportDeclaration | ts.ExportDeclaration): boolean {
   if (ts.isExportDeclaration(node)) {
     if (node.isTypeOnly) return true;
-    return node.exportClause !== undefined && ts.isNamedExports(node.exportClause) && node.exportClause.elements.length > 0 && node.exportClause.elements.every((e) => e.isTypeOnly);
+    return (
+      node.exportClause !== undefined &&
+      ts.isNamedExports(node.exportClause) &&
+      node.exportClause.elements.length > 0 &&
+      node.exportClause.elements.every((e) => e.isTypeOnly)
+    );
   }
   const clause = node.importClause;
   if (!clause) return false; // import './side-effect.js'
   if (clause.isTypeOnly) return true;
   const bindings = clause.namedBindings;
-  return clause.name === undefined && bindings !== undefined && ts.isNamedImports(bindings) && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly);
+  return (
+    clause.name === undefined &&
+    bindings !== undefined &&
+    ts.isNamedImports(bindings) &&
+    bindings.elements.length > 0 &&
+    bindings.elements.every((e) => e.isTypeOnly)
+  );
 }
 
 /** Every module specifier in `source`, with whether it is type-only; dynamic import() always loads the module. */
@@ -43,7 +54,12 @@ export function readImports(source: ts.SourceFile): { specifier: string; typeOnl
   const visit = (node: ts.Node): void => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       found.push({ specifier: node.moduleSpecifier.text, typeOnly: isTypeOnlyClause(node) });
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
       found.push({ specifier: node.arguments[0].text, typeOnly: false });
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       found.push({ specifier: node.argument.literal.text, typeOnly: true }); // typeof import('./x.js')
@@ -62,7 +78,11 @@ export function readImportGraph(root: string): ImportGraph {
     const edges = readImports(source).map(({ specifier, typeOnly }) => ({
       specifier,
       typeOnly,
-      target: specifier.startsWith('.') ? relative(root, resolve(dirname(path), specifier.replace(/\.js$/, '.ts'))).split('\\').join('/') : undefined,
+      target: specifier.startsWith('.')
+        ? relative(root, resolve(dirname(path), specifier.replace(/\.js$/, '.ts')))
+            .split('\\')
+            .join('/')
+        : undefined,
     }));
     graph.set(relative(root, path).split('\\').join('/'), edges);
   }

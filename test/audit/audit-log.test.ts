@@ -72,19 +72,28 @@ describe('principal MFA audit log', () => {
     assert.equal(newest.username, e.username);
     assert.match(newest.eventId, /^[0-9a-f-]{36}$/);
     assert.ok(res.body.results.every((r: any, i: number, all: any[]) => i === 0 || all[i - 1].eventDate >= r.eventDate));
-    assert.deepEqual({ itemsPerPage: res.body.itemsPerPage, startIndex: res.body.startIndex, totalResults: res.body.totalResults }, { itemsPerPage: 20, startIndex: 1, totalResults: 14 });
+    assert.deepEqual(
+      { itemsPerPage: res.body.itemsPerPage, startIndex: res.body.startIndex, totalResults: res.body.totalResults },
+      { itemsPerPage: 20, startIndex: 1, totalResults: 14 },
+    );
   });
 
   it('filters by actions, device names and event ids', async () => {
     const base = { startDate: since, endDate: clock.now() };
     const byAction = await query({ ...base, actions: ['MFA_ENABLE', 'MFA_DISABLE'] });
-    assert.deepEqual(byAction.body.results.map((r: any) => r.action), ['MFA_ENABLE', 'MFA_DISABLE']);
+    assert.deepEqual(
+      byAction.body.results.map((r: any) => r.action),
+      ['MFA_ENABLE', 'MFA_DISABLE'],
+    );
     const byDevice = await query({ ...base, deviceNames: ['phone'] });
     assert.ok(byDevice.body.totalResults >= 6);
     assert.ok(byDevice.body.results.every((r: any) => r.details.deviceName === 'phone'));
     const target = byAction.body.results[1].eventId;
     const byId = await query({ ...base, eventIds: [target] });
-    assert.deepEqual(byId.body.results.map((r: any) => r.eventId), [target]);
+    assert.deepEqual(
+      byId.body.results.map((r: any) => r.eventId),
+      [target],
+    );
   });
 
   it('pages with a 1-based pageStart echoed as startIndex', async () => {
@@ -94,7 +103,10 @@ describe('principal MFA audit log', () => {
     assert.equal(page.body.startIndex, 3);
     assert.equal(page.body.itemsPerPage, 4);
     assert.equal(page.body.totalResults, 14);
-    assert.deepEqual(page.body.results.map((r: any) => r.eventId), all.slice(2, 6));
+    assert.deepEqual(
+      page.body.results.map((r: any) => r.eventId),
+      all.slice(2, 6),
+    );
     const beyond = await query({ ...base, pageStart: 100 });
     assert.deepEqual(beyond.body.results, []);
     assert.equal(beyond.body.totalResults, 14);
@@ -105,7 +117,10 @@ describe('principal MFA audit log', () => {
     assert.ok(narrow.body.results.every((r: any) => r.eventDate >= since + 1 && r.eventDate <= since + 2_500));
     const other = await server.accessTokenFor();
     const theirs = await query({ startDate: since, endDate: clock.now() + 1 }, other.accessToken);
-    assert.deepEqual(theirs.body.results.map((r: any) => r.username), [other.user.username]);
+    assert.deepEqual(
+      theirs.body.results.map((r: any) => r.username),
+      [other.user.username],
+    );
   });
 
   const now = () => clock.now();
@@ -135,7 +150,13 @@ describe('principal MFA audit log', () => {
   }
 
   it('accepts exactly 20 event ids and 20 device names, and pageLimit 200', async () => {
-    const res = await query({ startDate: 0, endDate: now(), pageLimit: 200, eventIds: Array.from({ length: 20 }, (_, i) => `id${i}`), deviceNames: Array.from({ length: 20 }, (_, i) => `d${i}`) });
+    const res = await query({
+      startDate: 0,
+      endDate: now(),
+      pageLimit: 200,
+      eventIds: Array.from({ length: 20 }, (_, i) => `id${i}`),
+      deviceNames: Array.from({ length: 20 }, (_, i) => `d${i}`),
+    });
     assert.equal(res.status, 200);
     assert.equal(res.body.totalResults, 0);
   });

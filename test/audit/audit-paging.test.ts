@@ -11,13 +11,27 @@ import { kyselyOf } from '../../src/storage/internal.js';
 const AUDIT = `${MFA}/audit`;
 
 /** `count` events for the user, the newest last; `datesPerStep` events share each millisecond (ties). */
-async function seedEvents(store: Store, user: { id: string; username: string }, count: number, firstDate: number, options: { datesPerStep?: number; actions?: string[] } = {}) {
+async function seedEvents(
+  store: Store,
+  user: { id: string; username: string },
+  count: number,
+  firstDate: number,
+  options: { datesPerStep?: number; actions?: string[] } = {},
+) {
   const { datesPerStep = 1, actions = ['AUTHENTICATION_WITHOUT_MFA'] } = options;
   for (let i = 0; i < count; i += 500) {
     const rows = [];
     for (let j = i; j < Math.min(count, i + 500); j++) {
       const action = actions[j % actions.length]!;
-      rows.push({ event_id: randomUUID(), user_id: user.id, username: user.username, action, device_name: null, modified_by: user.username, event_date: firstDate + Math.floor(j / datesPerStep) });
+      rows.push({
+        event_id: randomUUID(),
+        user_id: user.id,
+        username: user.username,
+        action,
+        device_name: null,
+        modified_by: user.username,
+        event_date: firstDate + Math.floor(j / datesPerStep),
+      });
     }
     await kyselyOf(store).insertInto('audit_events').values(rows).execute();
   }
@@ -57,13 +71,20 @@ describe('audit log paging', () => {
     assert.equal(next.results[0]!.eventDate, firstDate + 2, 'startIndex + itemsPerPage is the next page');
   });
 
-  it('finding 8.7: the next page starts right after the previous page\'s last event, even when newer events arrive meanwhile', async () => {
+  it("finding 8.7: the next page starts right after the previous page's last event, even when newer events arrive meanwhile", async () => {
     const { user, query } = await principalWith(10);
     const first = await query({ pageStart: 1, pageLimit: 4 });
     await seedEvents(server.services.store, user, 1, firstDate + 500); // newer than every event seen so far
     const second = await query({ pageStart: 5, pageLimit: 4 });
-    assert.deepEqual(first.results.map((r) => r.eventDate), [9, 8, 7, 6].map((d) => firstDate + d));
-    assert.deepEqual(second.results.map((r) => r.eventDate), [5, 4, 3, 2].map((d) => firstDate + d), 'no event repeated, none skipped');
+    assert.deepEqual(
+      first.results.map((r) => r.eventDate),
+      [9, 8, 7, 6].map((d) => firstDate + d),
+    );
+    assert.deepEqual(
+      second.results.map((r) => r.eventDate),
+      [5, 4, 3, 2].map((d) => firstDate + d),
+      'no event repeated, none skipped',
+    );
     assert.equal(second.totalResults, 11);
   });
 
@@ -73,11 +94,15 @@ describe('audit log paging', () => {
       const all = (await query({ ...filter, pageLimit: 200 })).results.map((r) => r.eventId);
       assert.equal(all.length, Object.keys(filter).length ? 30 : 45);
       const paged: string[] = [];
-      for (let start = 1; start <= all.length; start += 7) paged.push(...(await query({ ...filter, pageStart: start, pageLimit: 7 })).results.map((r) => r.eventId));
+      for (let start = 1; start <= all.length; start += 7)
+        paged.push(...(await query({ ...filter, pageStart: start, pageLimit: 7 })).results.map((r) => r.eventId));
       assert.deepEqual(paged, all);
       // A position never asked for before (another endDate, so no page ended there) gives the same events.
       const jump = await query({ ...filter, endDate: firstDate + 999_999, pageStart: 20, pageLimit: 5 });
-      assert.deepEqual(jump.results.map((r) => r.eventId), all.slice(19, 24));
+      assert.deepEqual(
+        jump.results.map((r) => r.eventId),
+        all.slice(19, 24),
+      );
     }
   });
 
@@ -87,7 +112,11 @@ describe('audit log paging', () => {
     assert.equal(firstPage.totalResults, 10_000);
     assert.equal(firstPage.results[0]!.eventDate, firstDate + 10_049);
     const end = await query({ pageStart: 9_999, pageLimit: 5 });
-    assert.deepEqual(end.results.map((r) => r.eventDate), [firstDate + 51, firstDate + 50], 'positions 9,999 and 10,000 only');
+    assert.deepEqual(
+      end.results.map((r) => r.eventDate),
+      [firstDate + 51, firstDate + 50],
+      'positions 9,999 and 10,000 only',
+    );
     const beyond = await postJson(server, AUDIT, accessToken, { startDate: firstDate, endDate: firstDate + 1_000_000, pageStart: 10_001 });
     assert.equal(beyond.status, 400);
     assert.equal(expectCspError(beyond.body, 400).errorCode, 'invalid_audit_request');
@@ -104,7 +133,10 @@ describe('audit read gate', () => {
     const release: (() => void)[] = [];
     const blocked = () => gate.run(() => new Promise<void>((resolve) => release.push(resolve)));
     const running = [blocked(), blocked(), blocked(), blocked(), blocked()];
-    await assert.rejects(gate.run(async () => undefined), (error: { code?: string; retryAfterSeconds?: number }) => error.code === 'service_unavailable' && error.retryAfterSeconds === 1);
+    await assert.rejects(
+      gate.run(async () => undefined),
+      (error: { code?: string; retryAfterSeconds?: number }) => error.code === 'service_unavailable' && error.retryAfterSeconds === 1,
+    );
     // Each release lets one waiting read start; it then waits in turn for its own release.
     for (let round = 0; round < 3; round++) {
       while (release.length) release.shift()!();

@@ -15,8 +15,20 @@ const DAY_MS = 86_400_000;
 
 async function seed(store: Store, dates: number[]): Promise<void> {
   const user = { id: randomUUID(), username: 'someone' };
-  const rows = dates.map((eventDate) => ({ event_id: randomUUID(), user_id: user.id, username: user.username, action: 'AUTHENTICATION_WITHOUT_MFA', device_name: null, modified_by: user.username, event_date: eventDate }));
-  for (let i = 0; i < rows.length; i += 500) await kyselyOf(store).insertInto('audit_events').values(rows.slice(i, i + 500)).execute();
+  const rows = dates.map((eventDate) => ({
+    event_id: randomUUID(),
+    user_id: user.id,
+    username: user.username,
+    action: 'AUTHENTICATION_WITHOUT_MFA',
+    device_name: null,
+    modified_by: user.username,
+    event_date: eventDate,
+  }));
+  for (let i = 0; i < rows.length; i += 500)
+    await kyselyOf(store)
+      .insertInto('audit_events')
+      .values(rows.slice(i, i + 500))
+      .execute();
 }
 
 async function remainingDates(store: Store): Promise<number[]> {
@@ -68,7 +80,10 @@ describe('audit retention', () => {
     assert.equal(loadConfig([]).auditRetentionDays, 400);
     assert.equal(loadConfig(['--audit-retention-days', '0']).auditRetentionDays, 0);
     assert.equal(loadConfig([], { PRINCIPAL_MFA_AUDIT_RETENTION_DAYS: '30' }).auditRetentionDays, 30);
-    assert.throws(() => loadConfig(['--audit-retention-days=-1']), (e: unknown) => e instanceof ConfigError && /--audit-retention-days must be an integer from 0/.test(e.message));
+    assert.throws(
+      () => loadConfig(['--audit-retention-days=-1']),
+      (e: unknown) => e instanceof ConfigError && /--audit-retention-days must be an integer from 0/.test(e.message),
+    );
     assert.throws(() => loadConfig(['--audit-retention-days', '1.5']), ConfigError);
   });
 });

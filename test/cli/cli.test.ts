@@ -111,7 +111,9 @@ describe('principal-mfa admin commands against a running server', () => {
   });
 
   it('users create --password-stdin stores a verifiable password hash, and --org sets the org', async () => {
-    const created = oneJsonObject(await run(['users', 'create', '--username', 'bob', '--password-stdin', '--org', 'acme', '--json', ...db], { stdin: 'correct horse battery\n' }));
+    const created = oneJsonObject(
+      await run(['users', 'create', '--username', 'bob', '--password-stdin', '--org', 'acme', '--json', ...db], { stdin: 'correct horse battery\n' }),
+    );
     const user = await findUserByUsername(server.services.store, 'bob');
     assert.equal(user?.id, created.id);
     assert.equal(user?.orgId, 'acme');
@@ -175,7 +177,9 @@ describe('principal-mfa admin commands against a running server', () => {
   it('finding 8.17: users set-password --password-stdin gives a user without a password one (the first line of stdin) that confirms MFA changes', async () => {
     const created = oneJsonObject(await run(['users', 'create', '--username', 'nopass', '--json', ...db]));
     assert.equal((await findUserByUsername(server.services.store, 'nopass'))?.passwordHash, null);
-    const set = oneJsonObject(await run(['users', 'set-password', '--username', 'nopass', '--password-stdin', '--json', ...db], { stdin: 'first line password\r\nsecond line\n' }));
+    const set = oneJsonObject(
+      await run(['users', 'set-password', '--username', 'nopass', '--password-stdin', '--json', ...db], { stdin: 'first line password\r\nsecond line\n' }),
+    );
     assert.deepEqual(set, { id: created.id, username: 'nopass' });
     const hash = (await findUserByUsername(server.services.store, 'nopass'))?.passwordHash ?? null;
     assert.ok(await verifyPassword('first line password', hash));
@@ -323,7 +327,7 @@ describe('principal-mfa admin commands on principals of a trusted outside issuer
     assert.equal((await status(local)).code, 403, 'the local user is still there (and still disabled)');
   });
 
-  it('finding 8.3: mfa reset --domain removes the outside principal\'s device and leaves the local user\'s', async () => {
+  it("finding 8.3: mfa reset --domain removes the outside principal's device and leaves the local user's", async () => {
     const { local, foreign } = await twins('piet');
     for (const token of [local, foreign]) {
       const registered = await postJson(server, `${MFA}/device`, token, { deviceName: 'phone' });
@@ -356,12 +360,18 @@ describe('principal-mfa admin commands on principals of a trusted outside issuer
     const second = await outside.mint(key, clock, { sub: 'rosa-2', username: 'rosa' });
     assert.equal((await status(first)).code, 200);
     assert.equal((await status(second)).code, 200);
-    oneLineFailure(await run(['users', 'disable', '--username', 'rosa', '--domain', DOMAIN, ...db]), /2 principals in domain idp\.example\/realms\/corp are named "rosa".*--subject.*rosa-1.*rosa-2/);
+    oneLineFailure(
+      await run(['users', 'disable', '--username', 'rosa', '--domain', DOMAIN, ...db]),
+      /2 principals in domain idp\.example\/realms\/corp are named "rosa".*--subject.*rosa-1.*rosa-2/,
+    );
     const picked = oneJsonObject(await run(['users', 'disable', '--subject', 'rosa-2', '--domain', DOMAIN, '--json', ...db]));
     assert.deepEqual([picked.username, picked.domain], ['rosa', DOMAIN]);
     assert.equal((await status(first)).code, 200);
     assert.equal((await status(second)).code, 403);
-    oneLineFailure(await run(['users', 'disable', '--username', 'rosa', '--domain', 'nowhere.example', ...db]), /no user named "rosa" in domain nowhere\.example/);
+    oneLineFailure(
+      await run(['users', 'disable', '--username', 'rosa', '--domain', 'nowhere.example', ...db]),
+      /no user named "rosa" in domain nowhere\.example/,
+    );
     oneLineFailure(await run(['users', 'disable', '--username', 'rosa', '--subject', 'rosa-1', '--domain', DOMAIN, ...db]), /either --username or --subject/);
   });
 });
@@ -463,7 +473,12 @@ describe('principal-mfa serve', () => {
         const end = lines.findIndex((l) => l.includes('mfa/status -H'));
         assert.ok(start >= 0 && end > start, server.output().stderr);
         // Pasted where a newcomer types `npm start`: the repository root.
-        const pasted = spawnSync('bash', ['-c', `set -e\n${lines.slice(start, end + 1).join('\n')}\n`], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: cleanEnv() });
+        const pasted = spawnSync('bash', ['-c', `set -e\n${lines.slice(start, end + 1).join('\n')}\n`], {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 30_000,
+          env: cleanEnv(),
+        });
         assert.equal(pasted.status, 0, `round ${round}: ${pasted.stderr}`);
         assert.deepEqual(JSON.parse(pasted.stdout), { activated: false, turnedOn: false, username: 'demo' });
       } finally {

@@ -60,7 +60,10 @@ describe('the master key in the CLI', () => {
       const rotate = await cli(['keys', 'rotate', '--database', database, '--master-key-file', file]);
       assert.equal(rotate.code, 2, `keys rotate with mode ${mode.toString(8)}: ${rotate.stderr}`);
       // serve in a process of its own, as an operator starts it; it must exit, not listen.
-      const serve = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, 'serve', '--port', '0', '--database', database, '--master-key-file', file], { encoding: 'utf8', timeout: 60_000 });
+      const serve = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, 'serve', '--port', '0', '--database', database, '--master-key-file', file], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       assert.equal(serve.status, 2, `serve with mode ${mode.toString(8)}: ${serve.stderr}`);
       for (const stderr of [rotate.stderr, serve.stderr]) {
         assert.equal(stderr.trimEnd().split('\n').length, 1, stderr);
@@ -70,7 +73,7 @@ describe('the master key in the CLI', () => {
     }
   });
 
-  it('finding 8.1: keys rotate refuses a master key that does not open the store\'s signing key, and changes nothing', async () => {
+  it("finding 8.1: keys rotate refuses a master key that does not open the store's signing key, and changes nothing", async () => {
     const server = await startTestServer({ masterKey: randomBytes(32) });
     try {
       const wrong = writeKeyFile(join(dir, 'wrong.key'), randomBytes(32), 0o600);
@@ -81,7 +84,10 @@ describe('the master key in the CLI', () => {
         assert.match(result.stderr, /does not open the store's signing key/);
         assert.equal(result.stderr.trimEnd().split('\n').length, 1);
       }
-      assert.deepEqual((await kyselyOf(server.services.store).selectFrom('signing_keys').select('kid').execute()).map((r) => r.kid), [kid]);
+      assert.deepEqual(
+        (await kyselyOf(server.services.store).selectFrom('signing_keys').select('kid').execute()).map((r) => r.kid),
+        [kid],
+      );
       const { accessToken } = await server.accessTokenFor();
       assert.equal(kidOf(accessToken), kid, 'the servers keep signing');
     } finally {

@@ -107,19 +107,23 @@ describe('typed client', () => {
     const client = createClient({
       baseUrl: server.baseUrl,
       apiToken: 'x',
-      fetch: async () => new Response('<html>Bad gateway</html>', { status: 502, statusText: 'Bad Gateway', headers: { 'x-request-id': 'abc', 'retry-after': '7' } }),
+      fetch: async () =>
+        new Response('<html>Bad gateway</html>', { status: 502, statusText: 'Bad Gateway', headers: { 'x-request-id': 'abc', 'retry-after': '7' } }),
     });
     const error = await client.getStatus().catch((e: unknown) => e);
     assert.ok(error instanceof CspError);
-    assert.deepEqual({ ...error.toJSON(), retryAfterSeconds: error.retryAfterSeconds }, {
-      statusCode: 502,
-      errorCode: 'unexpected_response',
-      cspErrorCode: '',
-      message: 'HTTP 502 Bad Gateway',
-      moduleCode: 0,
-      requestId: 'abc',
-      retryAfterSeconds: 7,
-    });
+    assert.deepEqual(
+      { ...error.toJSON(), retryAfterSeconds: error.retryAfterSeconds },
+      {
+        statusCode: 502,
+        errorCode: 'unexpected_response',
+        cspErrorCode: '',
+        message: 'HTTP 502 Bad Gateway',
+        moduleCode: 0,
+        requestId: 'abc',
+        retryAfterSeconds: 7,
+      },
+    );
   });
 
   it('drives the whole MFA lifecycle with typed calls', async () => {

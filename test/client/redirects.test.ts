@@ -53,7 +53,8 @@ describe('typed client and redirects', () => {
       req.on('data', (c) => (body += c));
       req.on('end', async () => {
         const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && name !== 'host' && name !== 'content-length') headers[name] = value;
+        for (const [name, value] of Object.entries(req.headers))
+          if (typeof value === 'string' && name !== 'host' && name !== 'content-length') headers[name] = value;
         const answer = await fetch(`${service.baseUrl}${path}`, { method: req.method, headers, body: body === '' ? undefined : body });
         res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(await answer.text());
       });
@@ -67,7 +68,12 @@ describe('typed client and redirects', () => {
   });
 
   const secretsSeenElsewhere = (apiToken: string, accessToken?: string) =>
-    received.filter((r) => r.body.includes(apiToken) || JSON.stringify(r.headers).includes(apiToken) || (accessToken !== undefined && JSON.stringify(r.headers).includes(accessToken)));
+    received.filter(
+      (r) =>
+        r.body.includes(apiToken) ||
+        JSON.stringify(r.headers).includes(apiToken) ||
+        (accessToken !== undefined && JSON.stringify(r.headers).includes(accessToken)),
+    );
 
   it('finding 8.13: does not follow a redirect of the token exchange to another origin (the API token stays home)', async () => {
     const { apiToken } = await service.createUser();

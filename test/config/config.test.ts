@@ -5,12 +5,15 @@ import { ConfigError, DEFAULT_ISSUER, DEFAULTS, loadConfig } from '../../src/con
 import { startTestServer } from '../support/server.js';
 
 const refuses = (argv: string[], env: Record<string, string>, pattern: RegExp) =>
-  assert.throws(() => loadConfig(argv, env), (error: unknown) => {
-    assert.ok(error instanceof ConfigError, String(error));
-    assert.match(error.message, pattern);
-    assert.doesNotMatch(error.message, /\n/);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig(argv, env),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, String(error));
+      assert.match(error.message, pattern);
+      assert.doesNotMatch(error.message, /\n/);
+      return true;
+    },
+  );
 
 describe('configuration', () => {
   it('has the documented defaults', () => {
@@ -59,7 +62,21 @@ describe('configuration', () => {
     assert.equal(fromEnv.databaseUrl, 'sqlite:/tmp/env.db');
     assert.equal(fromEnv.port, 9090);
     assert.equal(fromEnv.trustProxy, true);
-    const flags = loadConfig(['--issuer', 'https://flag.example/iss', '--rate-limit-per-minute', '70', '--failed-auth-per-minute', '80', '--database', 'sqlite:/tmp/flag.db', '--port', '9191'], env);
+    const flags = loadConfig(
+      [
+        '--issuer',
+        'https://flag.example/iss',
+        '--rate-limit-per-minute',
+        '70',
+        '--failed-auth-per-minute',
+        '80',
+        '--database',
+        'sqlite:/tmp/flag.db',
+        '--port',
+        '9191',
+      ],
+      env,
+    );
     assert.equal(flags.issuer, 'https://flag.example/iss');
     assert.equal(flags.rateLimitPerMinute, 70);
     assert.equal(flags.failedAuthPerMinute, 80);
@@ -108,8 +125,13 @@ describe('--trusted-issuer', () => {
     return issuers[0];
   };
 
-  it('finding 8.12: keeps a JWKS URI with a query whole (CSP\'s own ?format=jwks), splitting at the = before it', () => {
-    assert.deepEqual(one(['--trusted-issuer', `${CSP}=${CSP_JWKS};azp=mfa-portal`]), { issuer: CSP, jwksUri: CSP_JWKS, audiences: [], authorizedParties: ['mfa-portal'] });
+  it("finding 8.12: keeps a JWKS URI with a query whole (CSP's own ?format=jwks), splitting at the = before it", () => {
+    assert.deepEqual(one(['--trusted-issuer', `${CSP}=${CSP_JWKS};azp=mfa-portal`]), {
+      issuer: CSP,
+      jwksUri: CSP_JWKS,
+      audiences: [],
+      authorizedParties: ['mfa-portal'],
+    });
     // An = inside the issuer path is part of the issuer: the JWKS URI starts at the first =http(s)://.
     assert.deepEqual(one(['--trusted-issuer', 'https://idp.example/t=1=https://idp.example/keys?a=b&c=d;aud=api']), {
       issuer: 'https://idp.example/t=1',
@@ -146,18 +168,32 @@ describe('--trusted-issuer', () => {
   it('reads the same syntax from PRINCIPAL_MFA_TRUSTED_ISSUERS (comma-separated), and flags win over it', () => {
     const env = { PRINCIPAL_MFA_TRUSTED_ISSUERS: ` ${CSP}=${CSP_JWKS};azp=portal , https://idp.example/realms/a;aud=api ` };
     const fromEnv = loadConfig([], env).trustedIssuers;
-    assert.deepEqual(fromEnv.map((i) => [i.issuer, i.jwksUri, i.audiences, i.authorizedParties]), [
-      [CSP, CSP_JWKS, [], ['portal']],
-      ['https://idp.example/realms/a', 'https://idp.example/realms/a/.well-known/jwks.json', ['api'], []],
-    ]);
+    assert.deepEqual(
+      fromEnv.map((i) => [i.issuer, i.jwksUri, i.audiences, i.authorizedParties]),
+      [
+        [CSP, CSP_JWKS, [], ['portal']],
+        ['https://idp.example/realms/a', 'https://idp.example/realms/a/.well-known/jwks.json', ['api'], []],
+      ],
+    );
     assert.ok(Object.isFrozen(fromEnv) && Object.isFrozen(fromEnv[0]));
-    assert.deepEqual(loadConfig(['--trusted-issuer', 'https://flag.example;aud=api'], env).trustedIssuers.map((i) => i.issuer), ['https://flag.example']);
+    assert.deepEqual(
+      loadConfig(['--trusted-issuer', 'https://flag.example;aud=api'], env).trustedIssuers.map((i) => i.issuer),
+      ['https://flag.example'],
+    );
     refuses([], { PRINCIPAL_MFA_TRUSTED_ISSUERS: 'https://idp.example' }, /^PRINCIPAL_MFA_TRUSTED_ISSUERS \(--trusted-issuer\) must name the audience/);
   });
 
   it('finding 8.2: refuses issuers that would share a domain (or take the local one), and malformed issuers', () => {
-    refuses(['--trusted-issuer', 'https://idp.example/realms/a;aud=x', '--trusted-issuer', 'https://idp.example/realms/a/;aud=y'], {}, /would share the domain idp\.example\/realms\/a/);
-    refuses(['--trusted-issuer', 'https://idp.example;aud=x', '--trusted-issuer', 'http://idp.example=https://idp.example/jwks;aud=y'], {}, /would share the domain idp\.example;/);
+    refuses(
+      ['--trusted-issuer', 'https://idp.example/realms/a;aud=x', '--trusted-issuer', 'https://idp.example/realms/a/;aud=y'],
+      {},
+      /would share the domain idp\.example\/realms\/a/,
+    );
+    refuses(
+      ['--trusted-issuer', 'https://idp.example;aud=x', '--trusted-issuer', 'http://idp.example=https://idp.example/jwks;aud=y'],
+      {},
+      /would share the domain idp\.example;/,
+    );
     refuses(['--trusted-issuer', 'https://local;aud=x'], {}, /domain of local users/);
     refuses(['--trusted-issuer', 'idp.example;aud=x'], {}, /must start with the issuer/);
     refuses(['--trusted-issuer', 'https://idp.example/?tenant;aud=x'], {}, /must start with the issuer/);

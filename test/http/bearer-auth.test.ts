@@ -72,7 +72,16 @@ describe('the access token in Authorization: Bearer', () => {
   it('finding 9.8: refuses another scheme, a malformed Bearer value and two Authorization headers, also beside a valid csp-auth-token', async () => {
     const { accessToken } = await server.accessTokenFor();
     const basic = `Basic ${Buffer.from('alice:secret').toString('base64')}`;
-    const malformed = [basic, 'Bearer', 'Bearer ', `Bearer ${accessToken} extra`, `Bearer${accessToken}`, `Bearer "${accessToken}"`, `Token ${accessToken}`, `Bearer ${accessToken},`];
+    const malformed = [
+      basic,
+      'Bearer',
+      'Bearer ',
+      `Bearer ${accessToken} extra`,
+      `Bearer${accessToken}`,
+      `Bearer "${accessToken}"`,
+      `Token ${accessToken}`,
+      `Bearer ${accessToken},`,
+    ];
     for (const authorization of malformed) {
       for (const token of [undefined, accessToken]) {
         const res = await server.call(STATUS, { token, headers: { authorization } });
@@ -82,9 +91,19 @@ describe('the access token in Authorization: Bearer', () => {
     }
     // Node keeps only the first of two Authorization lines in request.headers; the server must see both.
     for (const lines of [
-      [['Authorization', `Bearer ${accessToken}`], ['Authorization', `Bearer ${accessToken}`]],
-      [['Authorization', `Bearer ${accessToken}`], ['Authorization', basic]],
-      [['csp-auth-token', accessToken], ['Authorization', `Bearer ${accessToken}`], ['authorization', `Bearer ${accessToken}`]],
+      [
+        ['Authorization', `Bearer ${accessToken}`],
+        ['Authorization', `Bearer ${accessToken}`],
+      ],
+      [
+        ['Authorization', `Bearer ${accessToken}`],
+        ['Authorization', basic],
+      ],
+      [
+        ['csp-auth-token', accessToken],
+        ['Authorization', `Bearer ${accessToken}`],
+        ['authorization', `Bearer ${accessToken}`],
+      ],
     ] as [string, string][][]) {
       const raw = await rawGet(server.baseUrl, STATUS, lines);
       assert.equal(raw.status, 401, raw.body);

@@ -19,4 +19,3 @@ export async function expectError(res: Response, status: number, secrets: string
   }
   return body.errorCode;
 }
-

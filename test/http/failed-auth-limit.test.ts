@@ -23,7 +23,11 @@ describe('failed authentications per client address', () => {
     fetch(`${server.baseUrl}${EXCHANGE}`, { method: 'POST', headers: { 'content-type': FORM, 'x-forwarded-for': ip }, body: `api_token=${apiToken}` });
   const status = (ip: string, token: string) => fetch(`${server.baseUrl}${STATUS}`, { headers: { 'x-forwarded-for': ip, 'csp-auth-token': token } });
   const clientCredentials = (ip: string, clientId: string, secret: string) =>
-    fetch(`${server.baseUrl}${AUTH}/authorize`, { method: 'POST', headers: { 'content-type': FORM, 'x-forwarded-for': ip, authorization: basic(clientId, secret) }, body: 'grant_type=client_credentials' });
+    fetch(`${server.baseUrl}${AUTH}/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': FORM, 'x-forwarded-for': ip, authorization: basic(clientId, secret) },
+      body: 'grant_type=client_credentials',
+    });
 
   /** Garbage from `ip` until the address is over its limit (the next failure is a 429). */
   async function block(ip: string): Promise<void> {
@@ -56,7 +60,11 @@ describe('failed authentications per client address', () => {
   it('still answers every further failure from a blocked address with 429 auth_rate_limited, Retry-After and RateLimit headers', async () => {
     await block('10.8.0.4');
     const { clientId } = await server.createClient();
-    for (const res of [await status('10.8.0.4', 'a.b.c'), await clientCredentials('10.8.0.4', clientId, 'wrong'), await exchange('10.8.0.4', 'pmfa_at_wrong')]) {
+    for (const res of [
+      await status('10.8.0.4', 'a.b.c'),
+      await clientCredentials('10.8.0.4', clientId, 'wrong'),
+      await exchange('10.8.0.4', 'pmfa_at_wrong'),
+    ]) {
       assert.match(res.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
       assert.match(res.headers.get('ratelimit-policy') ?? '', /"failed-auth";q=3;w=60/);
       assert.match(res.headers.get('ratelimit') ?? '', /r=0;t=\d+/);

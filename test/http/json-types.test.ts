@@ -67,7 +67,11 @@ describe('query strings and form bodies', () => {
     app.addContentTypeParser(FORM_CONTENT_TYPE, { parseAs: 'string' }, async (_request: unknown, body: string) => parseFormBody(body));
     const Numbers = Type.Object({ count: Type.Integer(), on: Type.Boolean() });
     app.post('/q', { schema: { querystring: Numbers } }, async (request) => request.query);
-    app.post('/form', { schema: { body: { content: { [FORM_CONTENT_TYPE]: { schema: Numbers }, 'application/json': { schema: Numbers } } } } }, async (request) => request.body);
+    app.post(
+      '/form',
+      { schema: { body: { content: { [FORM_CONTENT_TYPE]: { schema: Numbers }, 'application/json': { schema: Numbers } } } } },
+      async (request) => request.body,
+    );
     try {
       assert.deepEqual((await app.inject({ method: 'POST', url: '/q?count=3&on=true' })).json(), { count: 3, on: true });
       const form = await app.inject({ method: 'POST', url: '/form', headers: { 'content-type': FORM_CONTENT_TYPE }, payload: 'count=3&on=false' });

@@ -71,7 +71,11 @@ describe('request logs', () => {
     await sql`alter table users rename to users_away`.execute(kyselyOf(services.store));
     let res: Response;
     try {
-      res = await fetch(`${baseUrl}${AUTH}/api-tokens/authorize`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `api_token=${apiToken}` });
+      res = await fetch(`${baseUrl}${AUTH}/api-tokens/authorize`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `api_token=${apiToken}`,
+      });
     } finally {
       await sql`alter table users_away rename to users`.execute(kyselyOf(services.store));
     }
@@ -79,7 +83,10 @@ describe('request logs', () => {
     const body = (await res.json()) as { errorCode: string; requestId: string };
     assert.equal(body.errorCode, 'internal_error');
     const entries = logsOf(res.headers.get('x-request-id'));
-    assert.ok(entries.some((e) => e.level === 50 && /users/.test(JSON.stringify(e.err ?? {}))), 'the cause is logged at error level');
+    assert.ok(
+      entries.some((e) => e.level === 50 && /users/.test(JSON.stringify(e.err ?? {}))),
+      'the cause is logged at error level',
+    );
     assert.ok(!lines.join('\n').includes(apiToken.slice(8)));
   });
 });

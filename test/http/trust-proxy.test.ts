@@ -71,7 +71,13 @@ describe('--trust-proxy', () => {
   });
 
   it('reads addresses, CIDRs, range names, hop counts and booleans, from the flag or the environment', () => {
-    assert.deepEqual(loadConfig(['--trust-proxy', '10.0.0.0/8, 172.16.0.1,::1,fd00::/8,loopback']).trustProxy, ['10.0.0.0/8', '172.16.0.1', '::1', 'fd00::/8', 'loopback']);
+    assert.deepEqual(loadConfig(['--trust-proxy', '10.0.0.0/8, 172.16.0.1,::1,fd00::/8,loopback']).trustProxy, [
+      '10.0.0.0/8',
+      '172.16.0.1',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ]);
     assert.equal(loadConfig([], { PRINCIPAL_MFA_TRUST_PROXY: '1' }).trustProxy, 1);
     assert.equal(loadConfig([], { PRINCIPAL_MFA_TRUST_PROXY: '0' }).trustProxy, false);
     assert.equal(loadConfig([], { PRINCIPAL_MFA_TRUST_PROXY: 'false' }).trustProxy, false);
@@ -80,12 +86,15 @@ describe('--trust-proxy', () => {
 
   for (const bad of ['10.0.0.0/33', 'proxy.example.com', '101', '10.0.0.1/8/8', ',', 'yes']) {
     it(`refuses --trust-proxy ${JSON.stringify(bad)} with one line naming the flag`, () => {
-      assert.throws(() => loadConfig(['--trust-proxy', bad]), (error: unknown) => {
-        assert.ok(error instanceof ConfigError);
-        assert.match(error.message, /^--trust-proxy must be the proxies' addresses or CIDRs/);
-        assert.doesNotMatch(error.message, /\n/);
-        return true;
-      });
+      assert.throws(
+        () => loadConfig(['--trust-proxy', bad]),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.match(error.message, /^--trust-proxy must be the proxies' addresses or CIDRs/);
+          assert.doesNotMatch(error.message, /\n/);
+          return true;
+        },
+      );
     });
   }
 });

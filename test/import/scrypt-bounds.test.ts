@@ -65,9 +65,15 @@ describe('scrypt parameter bounds', () => {
     stdout.resume();
     const code = await runCli(['users', 'import', '--file', file, '--database', server.testStore.url], { stdout, stderr, stdin: new PassThrough(), env: {} });
     assert.equal(code, 2);
-    const reported = Buffer.concat(err).toString().split('\n').filter((l) => l.startsWith('line '));
+    const reported = Buffer.concat(err)
+      .toString()
+      .split('\n')
+      .filter((l) => l.startsWith('line '));
     const refusedLines = cases.flatMap(([, , , accepted], i) => (accepted ? [] : [i + 1]));
-    assert.deepEqual(reported.map((l) => Number(/^line (\d+):/.exec(l)?.[1])), refusedLines);
+    assert.deepEqual(
+      reported.map((l) => Number(/^line (\d+):/.exec(l)?.[1])),
+      refusedLines,
+    );
     for (const line of reported) assert.match(line, /scrypt parameters/);
     for (const [i, [, , , accepted]] of cases.entries()) {
       assert.equal((await findUserByUsername(server.services.store, `bounded${i + 1}`)) !== undefined, accepted, `line ${i + 1}`);

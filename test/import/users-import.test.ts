@@ -54,7 +54,13 @@ describe('users import', () => {
     hash = await hashPassword('imported-password');
     // One user exists before the import, with another org: the import must leave it as it is.
     await createUser(testStore.store, systemClock, { username: 'bulk5', orgId: 'before' });
-    const bad: Record<number, string> = { 7: '{"username": "bulk7"', 1500: '{"username": "has space"}', 9999: '{"username":"bulk9999","passwordHash":"plain"}', 12000: '{"username":"bulk12000","password":"secret"}', 19999: '["bulk19999"]' };
+    const bad: Record<number, string> = {
+      7: '{"username": "bulk7"',
+      1500: '{"username": "has space"}',
+      9999: '{"username":"bulk9999","passwordHash":"plain"}',
+      12000: '{"username":"bulk12000","password":"secret"}',
+      19999: '["bulk19999"]',
+    };
     const lines: string[] = [];
     for (let n = 1; n <= LINES; n++) {
       if (n === 3) lines.push('');
@@ -87,17 +93,28 @@ describe('users import', () => {
     const plain = await findUserByUsername(testStore.store, 'bulk201');
     assert.deepEqual([plain?.orgId, plain?.passwordHash], ['default', null]);
     assert.equal((await findUserByUsername(testStore.store, 'bulk5'))?.orgId, 'before', 'an existing user is unchanged');
-    const { count } = await kyselyOf(testStore.store).selectFrom('users').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+    const { count } = await kyselyOf(testStore.store)
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
     assert.equal(Number(count), valid);
   });
 
   it('changes nothing when run again', async () => {
-    const before = await kyselyOf(testStore.store).selectFrom('users').select(['id', 'username', 'org_id', 'password_hash', 'created_at']).orderBy('username').execute();
+    const before = await kyselyOf(testStore.store)
+      .selectFrom('users')
+      .select(['id', 'username', 'org_id', 'password_hash', 'created_at'])
+      .orderBy('username')
+      .execute();
     const run = await cli(['users', 'import', '--file', file, '--database', testStore.url, '--json']);
     const summary = JSON.parse(run.stdout);
     assert.equal(summary.imported, 0);
     assert.equal(summary.existing, valid);
-    const afterRows = await kyselyOf(testStore.store).selectFrom('users').select(['id', 'username', 'org_id', 'password_hash', 'created_at']).orderBy('username').execute();
+    const afterRows = await kyselyOf(testStore.store)
+      .selectFrom('users')
+      .select(['id', 'username', 'org_id', 'password_hash', 'created_at'])
+      .orderBy('username')
+      .execute();
     assert.deepEqual(afterRows, before);
   });
 

@@ -57,7 +57,8 @@ describe('metrics', () => {
     await server.exchange('not-a-token');
     const text = await scrape(server);
     const delta = (outcome: string) =>
-      sample(text, 'principal_mfa_token_exchanges_total', { grant: 'api_token', outcome }) - sample(before, 'principal_mfa_token_exchanges_total', { grant: 'api_token', outcome });
+      sample(text, 'principal_mfa_token_exchanges_total', { grant: 'api_token', outcome }) -
+      sample(before, 'principal_mfa_token_exchanges_total', { grant: 'api_token', outcome });
     assert.equal(delta('success'), 1);
     assert.equal(delta('invalid_grant'), 1);
   });

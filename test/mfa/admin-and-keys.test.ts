@@ -30,7 +30,10 @@ describe('principal-mfa mfa reset', () => {
     assert.equal((await exchangeRaw(server, e.apiToken)).status, 200, 'no passcode needed any more');
     assert.equal((await kyselyOf(server.services.store).selectFrom('recovery_codes').select('id').where('user_id', '=', e.userId).execute()).length, 0);
     const audit = await postJson(server, `${MFA}/audit`, e.accessToken, { startDate: 0, endDate: clock.now() + 1, actions: ['MFA_DEACTIVATION'] });
-    assert.deepEqual(audit.body.results.map((r: any) => [r.modifiedBy, r.details.deviceName, r.username]), [['admin', 'lost phone', e.username]]);
+    assert.deepEqual(
+      audit.body.results.map((r: any) => [r.modifiedBy, r.details.deviceName, r.username]),
+      [['admin', 'lost phone', e.username]],
+    );
     // The principal can enrol again from scratch.
     assert.equal((await postJson(server, `${MFA}/device`, e.accessToken, { deviceName: 'new phone' })).status, 201);
   });

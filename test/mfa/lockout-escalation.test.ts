@@ -34,7 +34,15 @@ describe('lockout escalation', () => {
   let server: TestServer;
   const clock = new TestClock(stepAlignedMs());
   before(async () => {
-    server = await startTestServer({ clock, config: { lockoutThreshold: 5, lockoutSeconds: 30_000, failedAuthPerMinute: MANY_FAILURES_PER_MINUTE, apiTokenExchangesPerMinute: MANY_FAILURES_PER_MINUTE } });
+    server = await startTestServer({
+      clock,
+      config: {
+        lockoutThreshold: 5,
+        lockoutSeconds: 30_000,
+        failedAuthPerMinute: MANY_FAILURES_PER_MINUTE,
+        apiTokenExchangesPerMinute: MANY_FAILURES_PER_MINUTE,
+      },
+    });
   });
   after(() => server.close());
 
@@ -67,7 +75,10 @@ describe('the cap of 100 consecutive failures and mfa unlock', () => {
   let server: TestServer;
   const clock = new TestClock(stepAlignedMs());
   before(async () => {
-    server = await startTestServer({ clock, config: { lockoutThreshold: 50, lockoutSeconds: 60, failedAuthPerMinute: MANY_FAILURES_PER_MINUTE, apiTokenExchangesPerMinute: MANY_FAILURES_PER_MINUTE } });
+    server = await startTestServer({
+      clock,
+      config: { lockoutThreshold: 50, lockoutSeconds: 60, failedAuthPerMinute: MANY_FAILURES_PER_MINUTE, apiTokenExchangesPerMinute: MANY_FAILURES_PER_MINUTE },
+    });
   });
   after(() => server.close());
 
@@ -94,7 +105,10 @@ describe('the cap of 100 consecutive failures and mfa unlock', () => {
     const status = await (await server.call(`${MFA}/status`, { token })).json();
     assert.deepEqual(status, { activated: true, deviceName: 'kept phone', turnedOn: true, username: e.username });
     const audit = await postJson(server, `${MFA}/audit`, token, { startDate: 0, endDate: clock.now() + 1, actions: ['MFA_UNLOCK'] });
-    assert.deepEqual(audit.body.results.map((r: any) => [r.action, r.modifiedBy, r.details.deviceName]), [['MFA_UNLOCK', 'admin', 'kept phone']]);
+    assert.deepEqual(
+      audit.body.results.map((r: any) => [r.action, r.modifiedBy, r.details.deviceName]),
+      [['MFA_UNLOCK', 'admin', 'kept phone']],
+    );
     clock.advance(PERIOD_MS);
   });
 
@@ -121,14 +135,23 @@ describe('the lockout rules', () => {
   const fresh = { failedCount: 0, lockedUntil: null, lockouts: 0, consecutiveFailures: 0 };
 
   it('lasts 15 min, 30 min, 1 h, … and never more than 24 h', () => {
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7, 50].map((n) => lockDurationSeconds(n, policy)), [900, 1800, 3600, 7200, 14_400, 28_800, 57_600, 86_400, 86_400]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 6, 7, 50].map((n) => lockDurationSeconds(n, policy)),
+      [900, 1800, 3600, 7200, 14_400, 28_800, 57_600, 86_400, 86_400],
+    );
   });
 
   it('locks on the threshold-th failure, and starts a fresh run when a lock has run out', () => {
     const fourth = { ...fresh, failedCount: 4, consecutiveFailures: 9, lockouts: 1, lockedUntil: null };
-    assert.deepEqual(decideAttempt(fourth, 1_000, policy), { allowed: true, next: { failedCount: 5, consecutiveFailures: 10, lockouts: 2, lockedUntil: 1_000 + 1_800_000 } });
+    assert.deepEqual(decideAttempt(fourth, 1_000, policy), {
+      allowed: true,
+      next: { failedCount: 5, consecutiveFailures: 10, lockouts: 2, lockedUntil: 1_000 + 1_800_000 },
+    });
     const ranOut = { failedCount: 5, consecutiveFailures: 10, lockouts: 2, lockedUntil: 2_000 };
-    assert.deepEqual(decideAttempt(ranOut, 2_000, policy), { allowed: true, next: { failedCount: 1, consecutiveFailures: 11, lockouts: 2, lockedUntil: null } });
+    assert.deepEqual(decideAttempt(ranOut, 2_000, policy), {
+      allowed: true,
+      next: { failedCount: 1, consecutiveFailures: 11, lockouts: 2, lockedUntil: null },
+    });
     assert.deepEqual(decideAttempt(ranOut, 1_999, policy), { allowed: false, retryAfterSeconds: 1 });
   });
 

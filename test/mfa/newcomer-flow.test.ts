@@ -66,22 +66,19 @@ describe('newcomer MFA flow', () => {
     // 8. The audit log tells the story, newest first.
     const audit = await postJson(server, `${MFA}/audit`, token, { startDate: start, endDate: clock.now() });
     assert.equal(audit.status, 200);
-    assert.deepEqual(
-      audit.body.results.map((r: { action: string }) => r.action).reverse(),
-      [
-        'AUTHENTICATION_WITHOUT_MFA',
-        'MFA_AUTHENTICATION_SUCCESS',
-        'MFA_ACTIVATION',
-        'MFA_RECOVERY_CODES_GENERATION',
-        'MFA_AUTHENTICATION_SUCCESS',
-        'MFA_RECOVERY_CODE_AUTHENTICATION_SUCCESS',
-        'MFA_RECOVERY_CODE_AUTHENTICATION_FAILURE',
-        'MFA_DISABLE',
-        'AUTHENTICATION_WITHOUT_MFA',
-        'MFA_ENABLE',
-        'MFA_AUTHENTICATION_SUCCESS',
-      ],
-    );
+    assert.deepEqual(audit.body.results.map((r: { action: string }) => r.action).reverse(), [
+      'AUTHENTICATION_WITHOUT_MFA',
+      'MFA_AUTHENTICATION_SUCCESS',
+      'MFA_ACTIVATION',
+      'MFA_RECOVERY_CODES_GENERATION',
+      'MFA_AUTHENTICATION_SUCCESS',
+      'MFA_RECOVERY_CODE_AUTHENTICATION_SUCCESS',
+      'MFA_RECOVERY_CODE_AUTHENTICATION_FAILURE',
+      'MFA_DISABLE',
+      'AUTHENTICATION_WITHOUT_MFA',
+      'MFA_ENABLE',
+      'MFA_AUTHENTICATION_SUCCESS',
+    ]);
     assert.ok(audit.body.results.every((r: { username: string; modifiedBy: string }) => r.username === user.username && r.modifiedBy === user.username));
   });
 });

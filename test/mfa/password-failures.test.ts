@@ -64,7 +64,11 @@ describe('wrong passwords', () => {
     assert.equal((await turnOn(e.accessToken, 'wrong-1')).status, 403);
     clock.advance(1_000);
     assert.equal((await turnOn(e.accessToken, e.password)).status, 200);
-    const audit = await postJson(server, `${MFA}/audit`, e.accessToken, { startDate: since, endDate: clock.now() + 1, actions: ['PASSWORD_VERIFICATION_FAILURE'] });
+    const audit = await postJson(server, `${MFA}/audit`, e.accessToken, {
+      startDate: since,
+      endDate: clock.now() + 1,
+      actions: ['PASSWORD_VERIFICATION_FAILURE'],
+    });
     assert.equal(audit.status, 200, JSON.stringify(audit.body));
     assert.deepEqual(
       audit.body.results.map((r: any) => [r.action, r.details.deviceName, r.modifiedBy, r.username, r.eventDate]),

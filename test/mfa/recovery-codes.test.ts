@@ -2,13 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import {
-  RECOVERY_CODE_COUNT,
-  generateRecoveryCodes,
-  hashRecoveryCode,
-  looksLikeRecoveryCode,
-  normalizeRecoveryCode,
-} from '../../src/mfa/recovery-codes.js';
+import { RECOVERY_CODE_COUNT, generateRecoveryCodes, hashRecoveryCode, looksLikeRecoveryCode, normalizeRecoveryCode } from '../../src/mfa/recovery-codes.js';
 
 const FORMAT = /^[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){3}$/;
 
@@ -27,7 +21,10 @@ test('ten distinct codes in xxxx-xxxx-xxxx-xxxx form', () => {
 
 test('each code carries 80 bits: 10 random bytes, all of them used', () => {
   const sizes: number[] = [];
-  const zeros = generateRecoveryCodes(1, (n) => { sizes.push(n); return new Uint8Array(n); });
+  const zeros = generateRecoveryCodes(1, (n) => {
+    sizes.push(n);
+    return new Uint8Array(n);
+  });
   assert.deepEqual(sizes, [10]);
   assert.equal(zeros[0], '0000-0000-0000-0000');
   const ones = generateRecoveryCodes(1, (n) => new Uint8Array(n).fill(0xff));
@@ -54,7 +51,15 @@ test('generation retries duplicates and gives up on a stuck random source', () =
 test('normalization accepts upper case, missing dashes and stray spaces', () => {
   const [code] = generateRecoveryCodes(1, () => crypto.randomBytes(10));
   const canonical = code!.replace(/-/g, '');
-  for (const typed of [code!, code!.toUpperCase(), canonical, canonical.toUpperCase(), ` ${code} `, code!.replace(/-/g, ' '), `${code!.slice(0, 9)}\t${code!.slice(9)}`]) {
+  for (const typed of [
+    code!,
+    code!.toUpperCase(),
+    canonical,
+    canonical.toUpperCase(),
+    ` ${code} `,
+    code!.replace(/-/g, ' '),
+    `${code!.slice(0, 9)}\t${code!.slice(9)}`,
+  ]) {
     assert.equal(normalizeRecoveryCode(typed), canonical, JSON.stringify(typed));
     assert.equal(looksLikeRecoveryCode(typed), true);
   }
@@ -62,9 +67,20 @@ test('normalization accepts upper case, missing dashes and stray spaces', () => 
 
 test('normalization rejects junk', () => {
   const junk = [
-    '', '123456', 'abcd-efgh-jkmn-pqr', 'abcd-efgh-jkmn-pqrst', 'abcd-efgh-jkmn-pqri', 'abcd-efgh-jkmn-pqrl',
-    'abcd-efgh-jkmn-pqro', 'abcd-efgh-jkmn-pqru', 'abcd_efgh_jkmn_pqrs', 'abcd.efgh.jkmn.pqrs',
-    'abcd-efgh-jkmn-pqr\u212A', 'ａｂｃｄ-efgh-jkmn-pqrs', 'abcd-efgh-jkmn-pqrs\0', `${'-'.repeat(100)}abcdefghjkmnpqrs`,
+    '',
+    '123456',
+    'abcd-efgh-jkmn-pqr',
+    'abcd-efgh-jkmn-pqrst',
+    'abcd-efgh-jkmn-pqri',
+    'abcd-efgh-jkmn-pqrl',
+    'abcd-efgh-jkmn-pqro',
+    'abcd-efgh-jkmn-pqru',
+    'abcd_efgh_jkmn_pqrs',
+    'abcd.efgh.jkmn.pqrs',
+    'abcd-efgh-jkmn-pqr\u212A',
+    'ａｂｃｄ-efgh-jkmn-pqrs',
+    'abcd-efgh-jkmn-pqrs\0',
+    `${'-'.repeat(100)}abcdefghjkmnpqrs`,
   ];
   for (const bad of junk) {
     assert.equal(normalizeRecoveryCode(bad), null, JSON.stringify(bad));

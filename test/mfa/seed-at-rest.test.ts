@@ -48,7 +48,11 @@ describe('MFA seeds at rest', () => {
     const files = await storedBytes(server);
     assert.ok(files.length >= 1);
     // The scan sees what was written: the stored ciphertext itself is found.
-    const stored = await kyselyOf(server.services.store).selectFrom('mfa_devices').select('secret_ciphertext').where('device_name', '=', 'p2').executeTakeFirstOrThrow();
+    const stored = await kyselyOf(server.services.store)
+      .selectFrom('mfa_devices')
+      .select('secret_ciphertext')
+      .where('device_name', '=', 'p2')
+      .executeTakeFirstOrThrow();
     assert.ok(files.some((bytes) => bytes.includes(stored.secret_ciphertext)));
     for (const secret of secrets) {
       const raw = Buffer.from(base32Decode(secret));

@@ -46,8 +46,15 @@ test('tampering with any part fails', () => {
   const tagless = parts.slice(0, 3).join('.');
   const shortTag = `${parts.slice(0, 3).join('.')}.${parts[3]!.slice(0, 12)}`;
   const junk = [
-    'v2' + good.slice(2), tagless, shortTag, `${good}.x`, good.replace(/\./g, ':'), '', 'v1...',
-    `${parts[0]}.${parts[1]}.${parts[2]}=.${parts[3]}`, `${parts[0]}.${parts[1]}.${parts[2]} .${parts[3]}`,
+    'v2' + good.slice(2),
+    tagless,
+    shortTag,
+    `${good}.x`,
+    good.replace(/\./g, ':'),
+    '',
+    'v1...',
+    `${parts[0]}.${parts[1]}.${parts[2]}=.${parts[3]}`,
+    `${parts[0]}.${parts[1]}.${parts[2]} .${parts[3]}`,
   ];
   for (const bad of junk) assert.throws(() => decryptSeed(key, bad, USER), Error, bad);
 });

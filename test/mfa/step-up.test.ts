@@ -226,7 +226,7 @@ describe('which tokens prove a recent second factor', () => {
     assert.equal(recent({ amr: ['otp'], auth_time: nowMs / 1000 + 3600 }), false);
   });
 
-  it('does not count an outside issuer\'s amr: it says nothing about the device registered here', () => {
+  it("does not count an outside issuer's amr: it says nothing about the device registered here", () => {
     const outside = tokenAuthentication(claims({ iss: 'https://idp.example', amr: ['otp', 'mfa'], auth_time: nowMs / 1000 }), DEFAULT_ISSUER);
     assert.equal(hasRecentSecondFactor(outside, ['otp', 'recovery_code'], nowMs, 900), false);
   });

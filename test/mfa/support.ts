@@ -26,7 +26,13 @@ export interface Enrolled {
   recoveryCodes: string[];
 }
 
-export async function postJson(server: TestServer, path: string, token: string, body: unknown, method = 'POST'): Promise<{ status: number; body: any; headers: Headers }> {
+export async function postJson(
+  server: TestServer,
+  path: string,
+  token: string,
+  body: unknown,
+  method = 'POST',
+): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await server.call(path, { method, token, body });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };

@@ -80,7 +80,7 @@ describe('API-token exchange with MFA', () => {
     assert.equal((await exchangeRaw(server, e.apiToken, e.recoveryCodes[6])).status, 200);
   });
 
-  it('does not accept one principal\'s recovery code for another', async () => {
+  it("does not accept one principal's recovery code for another", async () => {
     const a = await enrol(server, clock);
     const b = await enrol(server, clock);
     assert.equal((await exchangeRaw(server, b.apiToken, a.recoveryCodes[0])).status, 401);

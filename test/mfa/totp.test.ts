@@ -74,8 +74,13 @@ test('timeStep floors at period boundaries', () => {
 
 test('base32 RFC 4648 vectors round trip without padding', () => {
   const vectors: [string, string][] = [
-    ['', ''], ['f', 'MY'], ['fo', 'MZXQ'], ['foo', 'MZXW6'],
-    ['foob', 'MZXW6YQ'], ['fooba', 'MZXW6YTB'], ['foobar', 'MZXW6YTBOI'],
+    ['', ''],
+    ['f', 'MY'],
+    ['fo', 'MZXQ'],
+    ['foo', 'MZXW6'],
+    ['foob', 'MZXW6YQ'],
+    ['fooba', 'MZXW6YTB'],
+    ['foobar', 'MZXW6YTBOI'],
   ];
   for (const [plain, encoded] of vectors) {
     assert.equal(base32Encode(ascii(plain)), encoded);
@@ -152,7 +157,10 @@ test('generateSecret draws 20 bytes from the given source', () => {
   assert.equal(generateSecret().length, 20);
   assert.notDeepEqual(generateSecret(), generateSecret());
   let asked = 0;
-  const secret = generateSecret((n) => { asked = n; return new Uint8Array(n).fill(7); });
+  const secret = generateSecret((n) => {
+    asked = n;
+    return new Uint8Array(n).fill(7);
+  });
   assert.equal(asked, 20);
   assert.deepEqual(secret, new Uint8Array(20).fill(7));
   assert.throws(() => generateSecret(() => new Uint8Array(10)));

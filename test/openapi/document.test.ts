@@ -47,17 +47,38 @@ describe('OpenAPI document', () => {
         const errors = Object.keys(op.responses).filter((s) => Number(s) >= 400);
         assert.ok(errors.includes('500'), `${method} ${path} lacks 500`);
         for (const status of errors) {
-          assert.equal(op.responses[status].content?.['application/json']?.schema?.$ref, '#/components/schemas/CspErrorResponse', `${method} ${path} ${status}`);
+          assert.equal(
+            op.responses[status].content?.['application/json']?.schema?.$ref,
+            '#/components/schemas/CspErrorResponse',
+            `${method} ${path} ${status}`,
+          );
         }
       }
     }
     assert.ok(operations >= 5);
-    assert.deepEqual(Object.keys(doc.components.schemas.CspErrorResponse.properties).sort(), ['cspErrorCode', 'errorCode', 'message', 'moduleCode', 'requestId', 'statusCode']);
+    assert.deepEqual(Object.keys(doc.components.schemas.CspErrorResponse.properties).sort(), [
+      'cspErrorCode',
+      'errorCode',
+      'message',
+      'moduleCode',
+      'requestId',
+      'statusCode',
+    ]);
   });
 
   it('declares the csp-auth-token header and Authorization: Bearer schemes and every principal MFA operation takes either', () => {
-    assert.deepEqual(doc.components.securitySchemes.cspAuthToken, { type: 'apiKey', in: 'header', name: 'csp-auth-token', description: doc.components.securitySchemes.cspAuthToken.description });
-    assert.deepEqual(doc.components.securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: doc.components.securitySchemes.bearerAuth.description });
+    assert.deepEqual(doc.components.securitySchemes.cspAuthToken, {
+      type: 'apiKey',
+      in: 'header',
+      name: 'csp-auth-token',
+      description: doc.components.securitySchemes.cspAuthToken.description,
+    });
+    assert.deepEqual(doc.components.securitySchemes.bearerAuth, {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: doc.components.securitySchemes.bearerAuth.description,
+    });
     for (const [path, item] of Object.entries<any>(doc.paths)) {
       if (!path.startsWith('/csp/gateway/iam/vmwid/api/principal/mfa')) continue;
       for (const method of METHODS) if (item[method]) assert.deepEqual(item[method].security, [{ cspAuthToken: [] }, { bearerAuth: [] }], `${method} ${path}`);

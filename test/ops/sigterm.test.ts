@@ -17,9 +17,13 @@ test('SIGTERM mid-request drains the request in flight, refuses new connections 
   const dir = mkdtempSync(join(tmpdir(), 'pmfa-sigterm-'));
   const keyFile = join(dir, 'master.key');
   writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve', '--port', '0', '--database', `sqlite:${join(dir, 'db.sqlite')}`, '--master-key-file', keyFile], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', ENTRY, 'serve', '--port', '0', '--database', `sqlite:${join(dir, 'db.sqlite')}`, '--master-key-file', keyFile],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     const logs: Array<Record<string, unknown>> = [];
@@ -60,14 +64,18 @@ test('SIGTERM mid-request drains the request in flight, refuses new connections 
 
     child.kill('SIGTERM');
     await logged('draining and shutting down');
-    await eventually(async () => {
-      try {
-        await fetch(`http://127.0.0.1:${port}/healthz`);
-        return false;
-      } catch {
-        return true; // refused: no longer accepting
-      }
-    }, 10_000, 'new connections refused');
+    await eventually(
+      async () => {
+        try {
+          await fetch(`http://127.0.0.1:${port}/healthz`);
+          return false;
+        } catch {
+          return true; // refused: no longer accepting
+        }
+      },
+      10_000,
+      'new connections refused',
+    );
 
     socket.end(body.slice(5));
     await closed;
@@ -85,9 +93,26 @@ test('serve --workers 2 runs two server processes on one port and stops them all
   const keyFile = join(dir, 'master.key');
   writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve', '--workers', '2', '--port', String(port), '--database', `sqlite:${join(dir, 'db.sqlite')}`, '--master-key-file', keyFile], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      ENTRY,
+      'serve',
+      '--workers',
+      '2',
+      '--port',
+      String(port),
+      '--database',
+      `sqlite:${join(dir, 'db.sqlite')}`,
+      '--master-key-file',
+      keyFile,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const messages: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {

@@ -24,7 +24,8 @@ describe('PostgreSQL outage during traffic', () => {
   let baseUrl: string;
   let accessToken: string;
 
-  const status = () => fetch(`${baseUrl}${MFA_BASE}/status`, { headers: { 'csp-auth-token': accessToken }, signal: AbortSignal.timeout(OUTAGE_ANSWER_BOUND_MS) });
+  const status = () =>
+    fetch(`${baseUrl}${MFA_BASE}/status`, { headers: { 'csp-auth-token': accessToken }, signal: AbortSignal.timeout(OUTAGE_ANSWER_BOUND_MS) });
 
   before(async () => {
     pg = await privatePostgres();

@@ -48,7 +48,12 @@ describe('GET /csp/gateway/am/api/loggedin/user', () => {
 
   it('finding 9.10: a username that is an address is its own acct', async () => {
     const { accessToken, user } = await server.accessTokenFor('bob@example.com');
-    assert.deepEqual(await profileOf({ 'csp-auth-token': accessToken }), { username: 'bob@example.com', domain: 'local', userId: user.id, acct: 'bob@example.com' });
+    assert.deepEqual(await profileOf({ 'csp-auth-token': accessToken }), {
+      username: 'bob@example.com',
+      domain: 'local',
+      userId: user.id,
+      acct: 'bob@example.com',
+    });
   });
 
   it('finding 9.10: 401 without a valid token, 403 for an application and a disabled user, 404 once the user is deleted', async () => {
@@ -103,16 +108,38 @@ describe('GET /csp/gateway/am/api/loggedin/user for a user of a trusted outside 
 
   const mint = (claims: Record<string, unknown>) => {
     const iat = nowSeconds(clock);
-    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'idp-key', typ: 'JWT' }).setIssuer(ISSUER).setAudience(AUDIENCE).setSubject('f3b9c1d2').setIssuedAt(iat).setExpirationTime(iat + 600).sign(privateKey);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'idp-key', typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject('f3b9c1d2')
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + 600)
+      .sign(privateKey);
   };
 
   it("finding 9.10: adds what the identity provider's verified token says (idpId, acct, email, names), nothing else", async () => {
-    const token = await mint({ preferred_username: 'carol', email: 'carol@example.com', given_name: 'Carol', family_name: 'Danvers', acct: 'carol@example.com', groups: ['admins'], phone_number: '+1 555' });
+    const token = await mint({
+      preferred_username: 'carol',
+      email: 'carol@example.com',
+      given_name: 'Carol',
+      family_name: 'Danvers',
+      acct: 'carol@example.com',
+      groups: ['admins'],
+      phone_number: '+1 555',
+    });
     const res = await server.call(LOGGED_IN_USER, { token });
     assert.equal(res.status, 200);
     const profile = parseBaseUserDto(await res.text());
     const { userId, domain, ...rest } = profile;
     assert.ok(userId && domain && domain !== 'local', JSON.stringify(profile));
-    assert.deepEqual(rest, { username: 'carol', idpId: ISSUER, acct: 'carol@example.com', email: 'carol@example.com', firstName: 'Carol', lastName: 'Danvers' });
+    assert.deepEqual(rest, {
+      username: 'carol',
+      idpId: ISSUER,
+      acct: 'carol@example.com',
+      email: 'carol@example.com',
+      firstName: 'Carol',
+      lastName: 'Danvers',
+    });
   });
 });

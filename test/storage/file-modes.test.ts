@@ -34,7 +34,10 @@ describe('SQLite file modes', () => {
       const store = await withUmask(mask, () => openStore(`sqlite:${file}`));
       try {
         // A write, so that the WAL holds frames and the shared-memory index exists.
-        await kyselyOf(store).insertInto('users').values({ id: 'u1', username: 'mode-check', domain: 'local', org_id: 'o', password_hash: null, enabled: 1, created_at: 1 }).execute();
+        await kyselyOf(store)
+          .insertInto('users')
+          .values({ id: 'u1', username: 'mode-check', domain: 'local', org_id: 'o', password_hash: null, enabled: 1, created_at: 1 })
+          .execute();
         assert.equal(modeOf(folder), 0o700, 'data folder');
         assert.equal(modeOf(join(dir, `umask-${mask.toString(8)}`)), 0o700, 'a parent folder the store created');
         for (const path of [file, `${file}-wal`, `${file}-shm`]) {

@@ -51,11 +51,28 @@ describe(`migration 003 over existing data (${testBackend()})`, () => {
     const { error } = await before003.migrateToLatest();
     assert.ifError(error);
     const user = (id: string, username: string, domain: string) => ({ id, username, domain, org_id: 'org', password_hash: null, enabled: 1, created_at: now });
-    await db.insertInto('users').values([user('u-ann', 'ann', 'local'), user('u-bob', 'bob', 'idp.example')]).execute();
-    await db.insertInto('api_tokens').values({ id: 't-ann', user_id: 'u-ann', token_hash: 'h-ann', created_at: now, expires_at: null, revoked_at: null }).execute();
+    await db
+      .insertInto('users')
+      .values([user('u-ann', 'ann', 'local'), user('u-bob', 'bob', 'idp.example')])
+      .execute();
+    await db
+      .insertInto('api_tokens')
+      .values({ id: 't-ann', user_id: 'u-ann', token_hash: 'h-ann', created_at: now, expires_at: null, revoked_at: null })
+      .execute();
     await db
       .insertInto('mfa_devices')
-      .values({ user_id: 'u-ann', device_name: 'phone', secret_ciphertext: 'c', algorithm: 'SHA1', digits: 6, period_seconds: 30, activated_at: now, turned_on: 1, last_used_step: null, created_at: now })
+      .values({
+        user_id: 'u-ann',
+        device_name: 'phone',
+        secret_ciphertext: 'c',
+        algorithm: 'SHA1',
+        digits: 6,
+        period_seconds: 30,
+        activated_at: now,
+        turned_on: 1,
+        last_used_step: null,
+        created_at: now,
+      })
       .execute();
     await db.destroy();
     store = await openStore(database.url);
@@ -80,18 +97,33 @@ describe(`migration 003 over existing data (${testBackend()})`, () => {
 
   test('keeps a local username unique (also for users import) while outside principals may share a name', async () => {
     await assert.rejects(createUser(store, systemClock, { username: 'ann' }));
-    assert.equal(await insertNewUsers(store, [{ username: 'ann', domain: 'local', orgId: 'org', passwordHash: null }, { username: 'cid', domain: 'local', orgId: 'org', passwordHash: null }], now), 1);
+    assert.equal(
+      await insertNewUsers(
+        store,
+        [
+          { username: 'ann', domain: 'local', orgId: 'org', passwordHash: null },
+          { username: 'cid', domain: 'local', orgId: 'org', passwordHash: null },
+        ],
+        now,
+      ),
+      1,
+    );
     const outside = { username: 'dee', domain: 'idp.example/realms/a', issuer: 'https://idp.example/realms/a' };
     await createUser(store, systemClock, { ...outside, subject: 'first' });
     await createUser(store, systemClock, { ...outside, subject: 'second' });
     await assert.rejects(createUser(store, systemClock, { ...outside, username: 'dee2', subject: 'first' }), 'one principal per issuer and subject');
   });
 
-  test('still cascades a user\'s deletion to its API tokens and device (the foreign keys point at the new table)', async () => {
+  test("still cascades a user's deletion to its API tokens and device (the foreign keys point at the new table)", async () => {
     await createApiToken(store, systemClock, 'u-ann');
     await kyselyOf(store).deleteFrom('users').where('id', '=', 'u-ann').execute();
     assert.deepEqual(await kyselyOf(store).selectFrom('api_tokens').select('id').where('user_id', '=', 'u-ann').execute(), []);
     assert.deepEqual(await kyselyOf(store).selectFrom('mfa_devices').select('user_id').where('user_id', '=', 'u-ann').execute(), []);
-    await assert.rejects(kyselyOf(store).insertInto('api_tokens').values({ id: 't-ghost', user_id: 'nobody', token_hash: 'h-ghost', created_at: now, expires_at: null, revoked_at: null }).execute());
+    await assert.rejects(
+      kyselyOf(store)
+        .insertInto('api_tokens')
+        .values({ id: 't-ghost', user_id: 'nobody', token_hash: 'h-ghost', created_at: now, expires_at: null, revoked_at: null })
+        .execute(),
+    );
   });
 });

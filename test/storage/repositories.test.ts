@@ -17,8 +17,25 @@ describe(`repositories (${testBackend()})`, () => {
 
   test('maps rows to camelCase objects with booleans as booleans and times as epoch-ms numbers', async () => {
     await t.store.principals.insert(user);
-    assert.deepEqual(await t.store.principals.findById(user.id), { id: 'u-repo', username: 'repo', domain: 'local', orgId: 'o', enabled: true, passwordHash: null, issuer: null, subject: null });
-    const device = { userId: user.id, deviceName: 'phone', secretCiphertext: 'sealed', algorithm: 'SHA1', digits: 6, periodSeconds: 30, createdAt: 1_767_225_600_123 };
+    assert.deepEqual(await t.store.principals.findById(user.id), {
+      id: 'u-repo',
+      username: 'repo',
+      domain: 'local',
+      orgId: 'o',
+      enabled: true,
+      passwordHash: null,
+      issuer: null,
+      subject: null,
+    });
+    const device = {
+      userId: user.id,
+      deviceName: 'phone',
+      secretCiphertext: 'sealed',
+      algorithm: 'SHA1',
+      digits: 6,
+      periodSeconds: 30,
+      createdAt: 1_767_225_600_123,
+    };
     assert.equal(await t.store.devices.upsertPending(device), true);
     assert.equal(await t.store.devices.claimTimeStep(device, 42, 1_767_225_600_456), true);
     assert.deepEqual(await t.store.devices.findByUser(user.id), { ...device, activatedAt: 1_767_225_600_456, turnedOn: true, lastUsedStep: 42 });

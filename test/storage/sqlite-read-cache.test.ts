@@ -38,9 +38,16 @@ describe('SQLite hot reads', { concurrency: false }, () => {
       assert.equal((await findUserById(store, user.id))?.enabled, false);
       assert.deepEqual(await getMfaStatus(store, (await findUserById(store, user.id))!), { activated: false, turnedOn: false, username: 'cached-2' });
       other
-        .prepare("insert into mfa_devices (user_id, device_name, secret_ciphertext, algorithm, digits, period_seconds, activated_at, turned_on, created_at) values (?, 'phone', 'x', 'SHA1', 6, 30, 1, 1, 1)")
+        .prepare(
+          "insert into mfa_devices (user_id, device_name, secret_ciphertext, algorithm, digits, period_seconds, activated_at, turned_on, created_at) values (?, 'phone', 'x', 'SHA1', 6, 30, 1, 1, 1)",
+        )
         .run(user.id);
-      assert.deepEqual(await getMfaStatus(store, (await findUserById(store, user.id))!), { activated: true, deviceName: 'phone', turnedOn: true, username: 'cached-2' });
+      assert.deepEqual(await getMfaStatus(store, (await findUserById(store, user.id))!), {
+        activated: true,
+        deviceName: 'phone',
+        turnedOn: true,
+        username: 'cached-2',
+      });
       other.prepare('delete from users where id = ?').run(user.id);
       assert.equal(await findUserById(store, user.id), undefined);
     } finally {

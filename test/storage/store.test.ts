@@ -20,11 +20,17 @@ describe(`store (${testBackend()})`, () => {
 
   test('reads epoch-millisecond timestamps back as numbers, not strings', async () => {
     const createdAt = 1_767_225_600_123;
-    await kyselyOf(t.store).insertInto('users').values({ id: 'u-time', username: 'time', domain: 'local', org_id: 'o', password_hash: null, enabled: 1, created_at: createdAt }).execute();
+    await kyselyOf(t.store)
+      .insertInto('users')
+      .values({ id: 'u-time', username: 'time', domain: 'local', org_id: 'o', password_hash: null, enabled: 1, created_at: createdAt })
+      .execute();
     const row = await kyselyOf(t.store).selectFrom('users').select(['created_at', 'enabled']).where('id', '=', 'u-time').executeTakeFirstOrThrow();
     assert.strictEqual(row.created_at, createdAt);
     assert.strictEqual(row.enabled, 1);
-    const { n } = await kyselyOf(t.store).selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const { n } = await kyselyOf(t.store)
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     assert.strictEqual(Number(n), 1);
   });
 
@@ -36,17 +42,28 @@ describe(`store (${testBackend()})`, () => {
         .execute();
     }
     const rows = await kyselyOf(t.store).selectFrom('audit_events').select(['seq', 'event_id']).orderBy('seq').execute();
-    assert.deepEqual(rows.map((r) => r.event_id), ['e1', 'e2', 'e3']);
+    assert.deepEqual(
+      rows.map((r) => r.event_id),
+      ['e1', 'e2', 'e3'],
+    );
     assert.ok(rows.every((r, i) => typeof r.seq === 'number' && (i === 0 || r.seq > rows[i - 1]!.seq)));
   });
 
   test('rolls back every step of a transaction that fails part-way', async () => {
     await assert.rejects(
-      kyselyOf(t.store).transaction().execute(async (trx) => {
-        await trx.insertInto('users').values({ id: 'u-tx', username: 'tx', domain: 'local', org_id: 'o', password_hash: null, enabled: 1, created_at: 1 }).execute();
-        // Same (domain, username): the unique constraint fails the second step.
-        await trx.insertInto('users').values({ id: 'u-tx2', username: 'tx', domain: 'local', org_id: 'o', password_hash: null, enabled: 1, created_at: 1 }).execute();
-      }),
+      kyselyOf(t.store)
+        .transaction()
+        .execute(async (trx) => {
+          await trx
+            .insertInto('users')
+            .values({ id: 'u-tx', username: 'tx', domain: 'local', org_id: 'o', password_hash: null, enabled: 1, created_at: 1 })
+            .execute();
+          // Same (domain, username): the unique constraint fails the second step.
+          await trx
+            .insertInto('users')
+            .values({ id: 'u-tx2', username: 'tx', domain: 'local', org_id: 'o', password_hash: null, enabled: 1, created_at: 1 })
+            .execute();
+        }),
     );
     const left = await kyselyOf(t.store).selectFrom('users').select('id').where('username', '=', 'tx').execute();
     assert.deepEqual(left, []);

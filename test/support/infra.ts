@@ -14,7 +14,10 @@ export function sharedServerUrls(): { postgres: string; redis: string } {
   let postgres = process.env.PRINCIPAL_MFA_TEST_PG_SERVER_URL;
   let redis = process.env.PRINCIPAL_MFA_TEST_REDIS_SERVER_URL;
   if (!postgres || !redis) {
-    const out = execFileSync('bash', [join(import.meta.dirname, '../../scripts/test-servers.sh'), 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = execFileSync('bash', [join(import.meta.dirname, '../../scripts/test-servers.sh'), 'start'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     postgres ??= /PRINCIPAL_MFA_TEST_PG_SERVER_URL=(\S+)/.exec(out)?.[1];
     redis ??= /PRINCIPAL_MFA_TEST_REDIS_SERVER_URL=(\S+)/.exec(out)?.[1];
     if (!postgres || !redis) throw new Error(`scripts/test-servers.sh gave no URLs: ${out}`);
@@ -108,7 +111,10 @@ export async function privatePostgres(): Promise<PostgresControl> {
   const pgCtl = (...args: string[]) => run(...asPostgres(`${bin}/pg_ctl`, ['-D', data, ...args]));
   const serverPids = (): number[] => {
     const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+    const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean)
+      .map(Number);
     return [postmaster, ...children];
   };
   const signalAll = (signal: NodeJS.Signals) => {
@@ -138,6 +144,10 @@ export async function privatePostgres(): Promise<PostgresControl> {
 }
 
 function postgresIds(): { uid: number; gid: number } {
-  const [uid, gid] = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim().concat(' ', execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()).split(' ').map(Number);
+  const [uid, gid] = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })
+    .trim()
+    .concat(' ', execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim())
+    .split(' ')
+    .map(Number);
   return { uid: uid!, gid: gid! };
 }

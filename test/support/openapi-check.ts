@@ -76,8 +76,7 @@ async function documentFor(app: FastifyInstance): Promise<CompiledDocument> {
 }
 
 /** The compiled document of an app, for tests that look at operations directly. */
-export const openApiOperations = async (app: FastifyInstance): Promise<ReadonlyArray<Omit<Operation, 'pattern'>>> =>
-  (await documentFor(app)).operations;
+export const openApiOperations = async (app: FastifyInstance): Promise<ReadonlyArray<Omit<Operation, 'pattern'>>> => (await documentFor(app)).operations;
 
 export class OpenApiMismatch extends Error {
   override name = 'OpenApiMismatch';
@@ -89,7 +88,14 @@ export class OpenApiMismatch extends Error {
  * paths, the page at /mfa, /docs, /metrics) are not operations: their errors must still be a
  * CspErrorResponse, everything else is not checked.
  */
-export async function checkResponse(app: FastifyInstance, method: string, url: string, status: number, bodyText: string, contentType: string | null): Promise<void> {
+export async function checkResponse(
+  app: FastifyInstance,
+  method: string,
+  url: string,
+  status: number,
+  bodyText: string,
+  contentType: string | null,
+): Promise<void> {
   const doc = await documentFor(app);
   const path = new URL(url, 'http://x').pathname;
   const upper = method.toUpperCase();
@@ -99,7 +105,8 @@ export async function checkResponse(app: FastifyInstance, method: string, url: s
   let pointer: string | undefined;
   if (operation) {
     const documented = operation.statuses[String(status)] ?? operation.statuses[`${String(status)[0]}XX`] ?? operation.statuses.default;
-    if (!documented) throw new OpenApiMismatch(`${where}: status not documented for ${upper} ${operation.path} (documented: ${Object.keys(operation.statuses).join(', ')})`);
+    if (!documented)
+      throw new OpenApiMismatch(`${where}: status not documented for ${upper} ${operation.path} (documented: ${Object.keys(operation.statuses).join(', ')})`);
     pointer = documented.schemaPointer;
   } else if (status >= 400) {
     pointer = '#/components/schemas/CspErrorResponse';

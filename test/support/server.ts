@@ -50,7 +50,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   // this server's own so that tests sharing one Redis never count against each other.
   const config: Config = Object.freeze({ ...DEFAULTS, databaseUrl: testStore.url, ...options.config });
   const redisUrl = config.redisUrl ?? process.env.PRINCIPAL_MFA_TEST_REDIS_URL;
-  const limits = redisUrl ? (events: Events) => createRedisLimits({ ...config, redisUrl }, events, { keyPrefix: options.redisKeyPrefix ?? `pmfa-test-${randomUUID()}` }) : undefined;
+  const limits = redisUrl
+    ? (events: Events) => createRedisLimits({ ...config, redisUrl }, events, { keyPrefix: options.redisKeyPrefix ?? `pmfa-test-${randomUUID()}` })
+    : undefined;
   const services = await createServices(config, { store: testStore.store, clock: options.clock, limits, masterKey: options.masterKey ?? randomBytes(32) });
   const app = await buildApp(services);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });

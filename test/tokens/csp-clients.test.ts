@@ -18,19 +18,35 @@ const FORM = 'application/x-www-form-urlencoded';
 const goQueryJson = (token: string): ClientShape => ({
   method: 'POST',
   target: `${EXCHANGE}?refresh_token=${token}`,
-  headers: [['User-Agent', 'Go-http-client/1.1'], ['Content-Length', '0'], ['Content-Type', 'application/json'], ['Accept-Encoding', 'gzip']],
+  headers: [
+    ['User-Agent', 'Go-http-client/1.1'],
+    ['Content-Length', '0'],
+    ['Content-Type', 'application/json'],
+    ['Accept-Encoding', 'gzip'],
+  ],
 });
 /** Python requests: requests.post(url, params={"refresh_token": t}, headers={"Content-Type": "application/json"}). */
 const pythonQueryJson = (token: string): ClientShape => ({
   method: 'POST',
   target: `${EXCHANGE}?refresh_token=${token}`,
-  headers: [['User-Agent', 'python-requests/2.31.0'], ['Accept-Encoding', 'gzip, deflate'], ['Accept', '*/*'], ['Connection', 'keep-alive'], ['Content-Type', 'application/json'], ['Content-Length', '0']],
+  headers: [
+    ['User-Agent', 'python-requests/2.31.0'],
+    ['Accept-Encoding', 'gzip, deflate'],
+    ['Accept', '*/*'],
+    ['Connection', 'keep-alive'],
+    ['Content-Type', 'application/json'],
+    ['Content-Length', '0'],
+  ],
 });
 /** curl -X POST "$URL?refresh_token=$T" -H 'Content-Type: text/plain' (no body, so no Content-Length). */
 const curlQueryText = (token: string): ClientShape => ({
   method: 'POST',
   target: `${EXCHANGE}?refresh_token=${token}`,
-  headers: [['User-Agent', 'curl/7.88.1'], ['Accept', '*/*'], ['Content-Type', 'text/plain']],
+  headers: [
+    ['User-Agent', 'curl/7.88.1'],
+    ['Accept', '*/*'],
+    ['Content-Type', 'text/plain'],
+  ],
 });
 /** Python requests: requests.post(url, json={"refresh_token": t}). */
 const pythonJsonBody = (fields: Record<string, string>): ClientShape => {
@@ -38,7 +54,14 @@ const pythonJsonBody = (fields: Record<string, string>): ClientShape => {
   return {
     method: 'POST',
     target: EXCHANGE,
-    headers: [['User-Agent', 'python-requests/2.31.0'], ['Accept-Encoding', 'gzip, deflate'], ['Accept', '*/*'], ['Connection', 'keep-alive'], lengthOf(body), ['Content-Type', 'application/json']],
+    headers: [
+      ['User-Agent', 'python-requests/2.31.0'],
+      ['Accept-Encoding', 'gzip, deflate'],
+      ['Accept', '*/*'],
+      ['Connection', 'keep-alive'],
+      lengthOf(body),
+      ['Content-Type', 'application/json'],
+    ],
     body,
   };
 };
@@ -46,13 +69,22 @@ const pythonJsonBody = (fields: Record<string, string>): ClientShape => {
 const curlQueryApiToken = (token: string): ClientShape => ({
   method: 'POST',
   target: `${EXCHANGE}?api_token=${token}`,
-  headers: [['User-Agent', 'curl/7.88.1'], ['Accept', '*/*']],
+  headers: [
+    ['User-Agent', 'curl/7.88.1'],
+    ['Accept', '*/*'],
+  ],
 });
 /** Java (Apache HttpClient, the Wavefront proxy's CSP client): a form with grant_type and api_token. */
 const javaForm = (body: string): ClientShape => ({
   method: 'POST',
   target: EXCHANGE,
-  headers: [['Content-Type', `${FORM}; charset=UTF-8`], lengthOf(body), ['Connection', 'Keep-Alive'], ['User-Agent', 'Apache-HttpClient/4.5.14 (Java/17.0.9)'], ['Accept-Encoding', 'gzip,deflate']],
+  headers: [
+    ['Content-Type', `${FORM}; charset=UTF-8`],
+    lengthOf(body),
+    ['Connection', 'Keep-Alive'],
+    ['User-Agent', 'Apache-HttpClient/4.5.14 (Java/17.0.9)'],
+    ['Accept-Encoding', 'gzip,deflate'],
+  ],
   body,
 });
 /** curl -d "api_token=$T" (the README's own example). */
@@ -138,7 +170,10 @@ describe('CSP clients at the API-token exchange', () => {
   it('issue 9.2: accepts the same token sent in several places, and refuses two different ones with 400 invalid_request', async () => {
     const a = await server.createUser();
     const b = await server.createUser();
-    const same: ClientShape = { ...curlForm(`api_token=${a.apiToken}&refresh_token=${a.apiToken}`), target: `${EXCHANGE}?api_token=${a.apiToken}&refresh_token=${a.apiToken}` };
+    const same: ClientShape = {
+      ...curlForm(`api_token=${a.apiToken}&refresh_token=${a.apiToken}`),
+      target: `${EXCHANGE}?api_token=${a.apiToken}&refresh_token=${a.apiToken}`,
+    };
     expectAccessTokenAnswer(await sendAs(server, same));
     const conflicts: [string, ClientShape][] = [
       ['body api_token vs body refresh_token', curlForm(`api_token=${a.apiToken}&refresh_token=${b.apiToken}`)],
@@ -167,7 +202,10 @@ describe('CSP clients at the API-token exchange', () => {
     const { user, apiToken } = await server.createUser('id-token-user', { orgId: 'org-7' });
     const dto = expectAccessTokenAnswer(await sendAs(server, curlForm(`api_token=${apiToken}`)));
     const keys = parsePublicKeyDto(await (await fetch(`${server.baseUrl}/csp/gateway/am/api/auth/token-public-key?format=jwks`)).text());
-    const { payload, protectedHeader } = await jwtVerify(dto.id_token as string, createLocalJWKSet({ keys: keys.keys as never }), { issuer: ISSUER, algorithms: ['RS256'] });
+    const { payload, protectedHeader } = await jwtVerify(dto.id_token as string, createLocalJWKSet({ keys: keys.keys as never }), {
+      issuer: ISSUER,
+      algorithms: ['RS256'],
+    });
     assert.equal(protectedHeader.alg, 'RS256');
     const access = decodeJwt(dto.access_token);
     assert.equal(payload.sub, `local:${user.id}`);
@@ -192,7 +230,7 @@ describe('CSP clients at the API-token exchange', () => {
     assert.equal(((await res.json()) as { errorCode: string }).errorCode, 'invalid_token');
   });
 
-  it('issue 9.4: an unknown or revoked API token is 400 invalid_grant with a message starting as CSP\'s', async () => {
+  it("issue 9.4: an unknown or revoked API token is 400 invalid_grant with a message starting as CSP's", async () => {
     const revoked = await server.createUser();
     await revokeApiTokens(server.services.store, server.services.clock, revoked.user.id);
     for (const token of ['pmfa_at_' + 'x'.repeat(43), revoked.apiToken]) {

@@ -28,7 +28,12 @@ const PUBLIC_KEY_DTO = {
     value: string,
     keys: {
       type: 'array',
-      items: { type: 'object', additionalProperties: false, required: ['kty', 'kid', 'n', 'e'], properties: { kty: string, kid: string, alg: string, use: string, n: string, e: string } },
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kty', 'kid', 'n', 'e'],
+        properties: { kty: string, kid: string, alg: string, use: string, n: string, e: string },
+      },
     },
   },
 };
@@ -45,7 +50,17 @@ const CSP_ERROR_RESPONSE = {
 const DISCOVERY = {
   type: 'object',
   additionalProperties: false,
-  required: ['issuer', 'jwks_uri', 'token_endpoint', 'grant_types_supported', 'token_endpoint_auth_methods_supported', 'id_token_signing_alg_values_supported', 'claims_supported', 'subject_types_supported', 'response_types_supported'],
+  required: [
+    'issuer',
+    'jwks_uri',
+    'token_endpoint',
+    'grant_types_supported',
+    'token_endpoint_auth_methods_supported',
+    'id_token_signing_alg_values_supported',
+    'claims_supported',
+    'subject_types_supported',
+    'response_types_supported',
+  ],
   properties: {
     issuer: string,
     jwks_uri: string,

@@ -14,7 +14,11 @@ const PUBLIC_URL = 'https://mfa.example.test';
 const PUBLIC_KEY = '/csp/gateway/am/api/auth/token-public-key';
 const DISCOVERY_PATHS = ['/csp/gateway/am/api/auth/.well-known/openid-configuration', '/csp/gateway/am/api/.well-known/openid-configuration'];
 
-const get = (target: string, extra: [string, string][] = []) => ({ method: 'GET', target, headers: [['User-Agent', 'Go-http-client/1.1'], ...extra, ['Accept-Encoding', 'gzip']] as [string, string][] });
+const get = (target: string, extra: [string, string][] = []) => ({
+  method: 'GET',
+  target,
+  headers: [['User-Agent', 'Go-http-client/1.1'], ...extra, ['Accept-Encoding', 'gzip']] as [string, string][],
+});
 
 describe('the token public key', () => {
   let server: TestServer;
@@ -59,7 +63,7 @@ describe('OIDC discovery', () => {
     return url.slice(PUBLIC_URL.length);
   };
 
-  it('issue 9.11: serves the same strict document at CSP\'s two paths', async () => {
+  it("issue 9.11: serves the same strict document at CSP's two paths", async () => {
     const bodies: string[] = [];
     for (const path of DISCOVERY_PATHS) {
       const answer = await sendAs(server, get(path));
@@ -85,7 +89,10 @@ describe('OIDC discovery', () => {
     // Every grant it lists works at the token endpoint it names.
     const { clientId, clientSecret } = await server.createClient();
     const { apiToken } = await server.createUser();
-    const form = (body: string): [string, string][] => [['Content-Type', 'application/x-www-form-urlencoded'], ['Content-Length', String(body.length)]];
+    const form = (body: string): [string, string][] => [
+      ['Content-Type', 'application/x-www-form-urlencoded'],
+      ['Content-Length', String(body.length)],
+    ];
     const grants: Record<string, string> = {
       client_credentials: `grant_type=client_credentials&client_id=${clientId}&client_secret=${clientSecret}`,
       refresh_token: `grant_type=refresh_token&refresh_token=${apiToken}`,
@@ -102,7 +109,14 @@ describe('OIDC discovery', () => {
 
   it('finding 8.15: never reflects a forged Host or X-Forwarded-Host header in discovery', async () => {
     for (const path of DISCOVERY_PATHS) {
-      const answer = await sendAs(server, get(path, [['X-Forwarded-Host', 'evil-forwarded.example'], ['X-Forwarded-Proto', 'http']]), 'evil.example:666');
+      const answer = await sendAs(
+        server,
+        get(path, [
+          ['X-Forwarded-Host', 'evil-forwarded.example'],
+          ['X-Forwarded-Proto', 'http'],
+        ]),
+        'evil.example:666',
+      );
       assert.equal(answer.status, 200);
       assert.doesNotMatch(answer.body, /evil/);
       const doc: Discovery = parseDiscovery(answer.body);
@@ -141,14 +155,17 @@ describe('--public-url', () => {
     assert.throws(() => loadConfig(['--public-url', 'https://x.example/?q=1'], {}), /--public-url/);
   });
 
-  it('finding 8.15: defaults to the issuer without CSP\'s /csp/gateway/am/api suffix, else to the issuer\'s origin', () => {
+  it("finding 8.15: defaults to the issuer without CSP's /csp/gateway/am/api suffix, else to the issuer's origin", () => {
     assert.equal(publicUrlOf(loadConfig(['--issuer', 'https://mfa.example.com/csp/gateway/am/api'], {})), 'https://mfa.example.com');
     assert.equal(publicUrlOf(loadConfig(['--issuer', 'https://mfa.example.com/prefix/csp/gateway/am/api'], {})), 'https://mfa.example.com/prefix');
     assert.equal(publicUrlOf(loadConfig(['--issuer', 'https://mfa.example.com/realm'], {})), 'https://mfa.example.com');
-    assert.equal(publicUrlOf(loadConfig(['--issuer', 'https://mfa.example.com/realm', '--public-url', 'https://edge.example.com'], {})), 'https://edge.example.com');
+    assert.equal(
+      publicUrlOf(loadConfig(['--issuer', 'https://mfa.example.com/realm', '--public-url', 'https://edge.example.com'], {})),
+      'https://edge.example.com',
+    );
   });
 
-  it('finding 8.15: in --dev with the default issuer, is the listen address, so that the quick start\'s discovery works', () => {
+  it("finding 8.15: in --dev with the default issuer, is the listen address, so that the quick start's discovery works", () => {
     assert.equal(publicUrlOf(loadConfig(['--dev', '--port', '8181'], {})), 'http://127.0.0.1:8181');
     assert.equal(publicUrlOf(loadConfig(['--dev', '--host', '0.0.0.0'], {})), 'http://127.0.0.1:8080');
     assert.equal(publicUrlOf(loadConfig(['--dev', '--issuer', ISSUER], {})), 'https://id.example.test');

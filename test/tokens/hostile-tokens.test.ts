@@ -89,7 +89,15 @@ describe('hostile csp-auth-token values', () => {
   });
 
   it('refuses a kid full of path or SQL characters and stays healthy', async () => {
-    const kids = ["../../../../etc/passwd", "' OR '1'='1' --", '"; DROP TABLE signing_keys; --', 'kid\u0000null', '%2e%2e%2f', 'x'.repeat(5000), '{"$ne":null}'];
+    const kids = [
+      '../../../../etc/passwd',
+      "' OR '1'='1' --",
+      '"; DROP TABLE signing_keys; --',
+      'kid\u0000null',
+      '%2e%2e%2f',
+      'x'.repeat(5000),
+      '{"$ne":null}',
+    ];
     for (const kid of kids) assert.equal(await refused(await craftToken(server, user, { header: { kid } })), 'invalid_token', kid.slice(0, 40));
     assert.equal((await server.call(STATUS, { token: validToken })).status, 200);
     const keys = await kyselyOf(server.services.store).selectFrom('signing_keys').select('kid').execute();
@@ -148,7 +156,12 @@ describe('hostile csp-auth-token values', () => {
   });
 
   it('refuses a crit header and a header that is not JSON', async () => {
-    assert.equal(await refused(await craftToken(server, user, { header: { crit: ['exp'], exp: 1 } }).catch(() => `${b64json({ alg: 'RS256', crit: ['x'], x: 1 })}.e30.AAAA`)), 'invalid_token');
+    assert.equal(
+      await refused(
+        await craftToken(server, user, { header: { crit: ['exp'], exp: 1 } }).catch(() => `${b64json({ alg: 'RS256', crit: ['x'], x: 1 })}.e30.AAAA`),
+      ),
+      'invalid_token',
+    );
     const [, payload, signature] = validToken.split('.') as [string, string, string];
     assert.equal(await refused(`${Buffer.from('{not json').toString('base64url')}.${payload}.${signature}`), 'invalid_token');
   });

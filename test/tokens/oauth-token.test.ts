@@ -73,7 +73,10 @@ describe('the OAuth token endpoint', () => {
     const viaForm = await sendAs(server, goOauth2Params(`client_id=${clientId}&client_secret=wrong&grant_type=client_credentials`));
     assert.equal(expectCspErrorAnswer(viaForm, 401).errorCode, 'invalid_client');
     assert.equal(expectCspErrorAnswer(await sendAs(server, goOauth2Params('grant_type=client_credentials')), 401).errorCode, 'invalid_client');
-    assert.equal(expectCspErrorAnswer(await sendAs(server, goOauth2Params(`client_id=${clientId}&grant_type=client_credentials`)), 401).errorCode, 'invalid_client');
+    assert.equal(
+      expectCspErrorAnswer(await sendAs(server, goOauth2Params(`client_id=${clientId}&grant_type=client_credentials`)), 401).errorCode,
+      'invalid_client',
+    );
   });
 
   it('issue 9.5: refuses two client authentication methods in one request (RFC 6749 §2.3) with 400 invalid_request', async () => {
@@ -83,7 +86,13 @@ describe('the OAuth token endpoint', () => {
     // client_id in the form as well as in Basic is no second method, as long as it names the same client.
     expectAccessTokenAnswer(await sendAs(server, goOauth2Header(basic(clientId, clientSecret), `grant_type=client_credentials&client_id=${clientId}`)));
     const other = await server.createClient();
-    assert.equal(expectCspErrorAnswer(await sendAs(server, goOauth2Header(basic(clientId, clientSecret), `grant_type=client_credentials&client_id=${other.clientId}`)), 400).errorCode, 'invalid_request');
+    assert.equal(
+      expectCspErrorAnswer(
+        await sendAs(server, goOauth2Header(basic(clientId, clientSecret), `grant_type=client_credentials&client_id=${other.clientId}`)),
+        400,
+      ).errorCode,
+      'invalid_request',
+    );
   });
 
   it('issue 9.5: exchanges the API token as a refresh token, answering what the api-token grant answers', async () => {
@@ -99,7 +108,7 @@ describe('the OAuth token endpoint', () => {
     expectAccessTokenAnswer(await sendAs(server, goOauth2Params(`grant_type=refresh_token&refresh_token=${dto.refresh_token}`)));
   });
 
-  it('issue 9.5: a bad refresh token is 400 invalid_grant with CSP\'s message; presented client credentials must be right', async () => {
+  it("issue 9.5: a bad refresh token is 400 invalid_grant with CSP's message; presented client credentials must be right", async () => {
     const bad = expectCspErrorAnswer(await sendAs(server, goOauth2Params('grant_type=refresh_token&refresh_token=pmfa_at_nope')), 400);
     assert.equal(bad.errorCode, 'invalid_grant');
     assert.match(bad.message, /^invalid_grant: Invalid refresh token/);
@@ -127,7 +136,9 @@ describe('the OAuth token endpoint', () => {
   it('issue 9.5: counts its grants in /metrics by grant_type, and anything else as other', async () => {
     const count = async (grant: string, outcome: string) => {
       const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith('principal_mfa_token_exchanges_total{') && l.includes(`grant="${grant}"`) && l.includes(`outcome="${outcome}"`));
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('principal_mfa_token_exchanges_total{') && l.includes(`grant="${grant}"`) && l.includes(`outcome="${outcome}"`));
       return line ? Number(line.split(' ').pop()) : 0;
     };
     const [successes, others] = [await count('refresh_token', 'success'), await count('other', 'unsupported_grant_type')];
@@ -139,7 +150,10 @@ describe('the OAuth token endpoint', () => {
 
   it('issue 9.5: takes form bodies only (RFC 6749 §3.2), and answers 405 with Allow for GET', async () => {
     const { clientId, clientSecret } = await server.createClient();
-    const json: ClientShape = { ...goOauth2Header(basic(clientId, clientSecret), '{"grant_type":"client_credentials"}'), headers: [['Content-Type', 'application/json'], ['Authorization', basic(clientId, clientSecret)], lengthOf('{"grant_type":"client_credentials"}')] };
+    const json: ClientShape = {
+      ...goOauth2Header(basic(clientId, clientSecret), '{"grant_type":"client_credentials"}'),
+      headers: [['Content-Type', 'application/json'], ['Authorization', basic(clientId, clientSecret)], lengthOf('{"grant_type":"client_credentials"}')],
+    };
     assert.equal(expectCspErrorAnswer(await sendAs(server, json), 400).errorCode, 'invalid_request');
     const get = await sendAs(server, { method: 'GET', target: TOKEN, headers: [['Accept', 'application/json']] });
     assert.equal(get.headers.allow, 'POST');

@@ -65,7 +65,8 @@ export class OutsideIssuer {
     };
     for (const name of Object.keys(payload)) if (payload[name] === undefined) delete payload[name];
     const protectedHeader = { alg: key.alg, kid: key.kid, typ: 'JWT', ...header };
-    for (const name of Object.keys(protectedHeader)) if ((protectedHeader as Record<string, unknown>)[name] === undefined) delete (protectedHeader as Record<string, unknown>)[name];
+    for (const name of Object.keys(protectedHeader))
+      if ((protectedHeader as Record<string, unknown>)[name] === undefined) delete (protectedHeader as Record<string, unknown>)[name];
     return new SignJWT(payload).setProtectedHeader(protectedHeader as { alg: string }).sign(key.privateKey);
   }
 }

@@ -16,7 +16,9 @@ const SOLO = 'https://solo.example';
 
 /** Every row of the users table a test cares about, read straight from the store. */
 async function usersNamed(store: Store, username: string): Promise<Record<string, unknown>[]> {
-  return (await kyselyOf(store).selectFrom('users').selectAll().where('username', '=', username).execute()).sort((a, b) => String(a.domain).localeCompare(String(b.domain)));
+  return (await kyselyOf(store).selectFrom('users').selectAll().where('username', '=', username).execute()).sort((a, b) =>
+    String(a.domain).localeCompare(String(b.domain)),
+  );
 }
 
 async function expect401(res: Response, what: string): Promise<void> {
@@ -56,14 +58,17 @@ describe('outside principals: keyed by issuer and subject, one domain per issuer
     clock.advance(30_000);
 
     const impostor = await realmA.mint(keyA, clock, { sub: 'impostor-subject', username: 'bob' });
-    assert.deepEqual(await (await status(impostor)).json(), { activated: false, turnedOn: false, username: 'bob' }, 'not the victim\'s device');
+    assert.deepEqual(await (await status(impostor)).json(), { activated: false, turnedOn: false, username: 'bob' }, "not the victim's device");
     const audit = await postJson(server, `${MFA}/audit`, impostor, { startDate: clock.now() - 3_600_000, endDate: clock.now() + 1 });
     assert.equal(audit.status, 200);
-    assert.deepEqual(audit.body.results, [], 'not the victim\'s audit log');
+    assert.deepEqual(audit.body.results, [], "not the victim's audit log");
     assert.equal((await postJson(server, `${MFA}/device`, impostor, { deviceName: 'renamed by impostor' }, 'PATCH')).status, 404);
     assert.deepEqual(await (await status(victim)).json(), { activated: true, deviceName: 'bob phone', turnedOn: true, username: 'bob' });
     const rows = await usersNamed(server.services.store, 'bob');
-    assert.deepEqual(rows.map((r) => [r.issuer, r.subject]).sort(), [[REALM_A, 'impostor-subject'], [REALM_A, 'victim-subject']]);
+    assert.deepEqual(rows.map((r) => [r.issuer, r.subject]).sort(), [
+      [REALM_A, 'impostor-subject'],
+      [REALM_A, 'victim-subject'],
+    ]);
   });
 
   test('finding 8.2: two realms on one host are two domains, and their same-named users two principals', async () => {
@@ -73,7 +78,10 @@ describe('outside principals: keyed by issuer and subject, one domain per issuer
     assert.equal(registered.status, 201);
     assert.deepEqual(await (await status(inB)).json(), { activated: false, turnedOn: false, username: 'dana' });
     const rows = await usersNamed(server.services.store, 'dana');
-    assert.deepEqual(rows.map((r) => r.domain), ['idp.example/realms/a', 'idp.example/realms/b']);
+    assert.deepEqual(
+      rows.map((r) => r.domain),
+      ['idp.example/realms/a', 'idp.example/realms/b'],
+    );
     assert.notEqual(rows[0]?.id, rows[1]?.id);
   });
 
@@ -84,7 +92,10 @@ describe('outside principals: keyed by issuer and subject, one domain per issuer
     const after = await realmA.mint(keyA, clock, { sub: 'renamed-subject', username: 'erik.new' });
     assert.deepEqual(await (await status(after)).json(), { activated: false, turnedOn: false, username: 'erik.new' });
     assert.deepEqual(await usersNamed(server.services.store, 'erik'), []);
-    assert.deepEqual((await usersNamed(server.services.store, 'erik.new')).map((r) => r.id), [first?.id]);
+    assert.deepEqual(
+      (await usersNamed(server.services.store, 'erik.new')).map((r) => r.id),
+      [first?.id],
+    );
   });
 
   test('finding 8.2: a username, sub or org with a control character or NUL is a 401 (not a 500), and creates nobody', async () => {
@@ -99,7 +110,11 @@ describe('outside principals: keyed by issuer and subject, one domain per issuer
       { sub: 'nul-org', username: 'fine-name', context: 'org\u0000' },
     ];
     for (const claims of hostile) await expect401(await status(await realmA.mint(keyA, clock, claims)), JSON.stringify(claims));
-    const count = await kyselyOf(server.services.store).selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('username', 'in', ['fine-name', 'has space']).executeTakeFirstOrThrow();
+    const count = await kyselyOf(server.services.store)
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('username', 'in', ['fine-name', 'has space'])
+      .executeTakeFirstOrThrow();
     assert.equal(Number(count.n), 0);
   });
 });
@@ -144,7 +159,13 @@ describe('outside principals created before issuer and subject were recorded (do
       const token = await realmB.mint(key, clock, { sub: 'hugo-in-b', username: 'hugo' });
       assert.equal((await server.call(`${MFA}/status`, { token })).status, 200);
       const rows = await usersNamed(server.services.store, 'hugo');
-      assert.deepEqual(rows.map((r) => [r.domain, r.issuer ?? null]), [['idp.example', null], ['idp.example/realms/b', REALM_B]]);
+      assert.deepEqual(
+        rows.map((r) => [r.domain, r.issuer ?? null]),
+        [
+          ['idp.example', null],
+          ['idp.example/realms/b', REALM_B],
+        ],
+      );
       assert.equal(rows[0]?.id, legacy.id);
     } finally {
       await server.close();
@@ -181,15 +202,24 @@ describe('outside tokens: audience, authorized party and token type', () => {
 
   test('finding 8.4: a token for another audience, or for none, is a 401', async () => {
     await expect401(await status(await withAudience.mint(key, clock, { username: 'ines', aud: 'https://other-api.example' })), 'another audience');
-    await expect401(await status(await withAudience.mint(key, clock, { username: 'ines', aud: ['https://other-api.example', 'https://third.example'] })), 'other audiences');
+    await expect401(
+      await status(await withAudience.mint(key, clock, { username: 'ines', aud: ['https://other-api.example', 'https://third.example'] })),
+      'other audiences',
+    );
     await expect401(await status(await withAudience.mint(key, clock, { username: 'ines', aud: undefined })), 'no audience');
-    assert.equal((await status(await withAudience.mint(key, clock, { username: 'ines', aud: ['https://other-api.example', 'https://principal-mfa.example/api'] }))).status, 200);
+    assert.equal(
+      (await status(await withAudience.mint(key, clock, { username: 'ines', aud: ['https://other-api.example', 'https://principal-mfa.example/api'] }))).status,
+      200,
+    );
   });
 
   test('finding 8.4: with an expected azp, a token of another client or of none is a 401; azp or RFC 9068 client_id may name it', async () => {
     await expect401(await status(await withAzp.mint(key, clock, { username: 'jan', aud: undefined, azp: 'some-other-app' })), 'another azp');
     await expect401(await status(await withAzp.mint(key, clock, { username: 'jan', aud: undefined })), 'no azp');
-    await expect401(await status(await withAzp.mint(key, clock, { username: 'jan', aud: undefined, azp: 'some-other-app', client_id: 'mfa-portal' })), 'azp wins over client_id');
+    await expect401(
+      await status(await withAzp.mint(key, clock, { username: 'jan', aud: undefined, azp: 'some-other-app', client_id: 'mfa-portal' })),
+      'azp wins over client_id',
+    );
     assert.equal((await status(await withAzp.mint(key, clock, { username: 'jan', aud: undefined, azp: 'mfa-portal' }))).status, 200);
     assert.equal((await status(await withAzp.mint(key, clock, { username: 'jan', aud: undefined, client_id: 'mfa-portal' }))).status, 200);
   });

@@ -67,11 +67,24 @@ describe('private signing keys at rest', () => {
     const privateJwk = { ...(await exportJWK(pair.privateKey)), ...base };
     await kyselyOf(testStore.store)
       .insertInto('signing_keys')
-      .values({ kid, private_jwk: JSON.stringify(privateJwk), public_jwk: JSON.stringify({ ...(await exportJWK(pair.publicKey)), ...base }), created_at: clock.now(), retired_at: null })
+      .values({
+        kid,
+        private_jwk: JSON.stringify(privateJwk),
+        public_jwk: JSON.stringify({ ...(await exportJWK(pair.publicKey)), ...base }),
+        created_at: clock.now(),
+        retired_at: null,
+      })
       .execute();
     const user = await createUser(testStore.store, clock, { username: 'before-upgrade' });
     const iat = Math.floor(clock.now() / 1000);
-    const signedBefore = await new SignJWT({ username: user.username, domain: user.domain, context: user.orgId, context_name: user.orgId, perms: ['csp:org_member'], azp: 'principal-mfa-api-token' })
+    const signedBefore = await new SignJWT({
+      username: user.username,
+      domain: user.domain,
+      context: user.orgId,
+      context_name: user.orgId,
+      perms: ['csp:org_member'],
+      azp: 'principal-mfa-api-token',
+    })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid })
       .setIssuer(DEFAULTS.issuer)
       .setSubject(`${user.domain}:${user.id}`)
@@ -85,7 +98,8 @@ describe('private signing keys at rest', () => {
       const row = await kyselyOf(server.services.store).selectFrom('signing_keys').selectAll().where('kid', '=', kid).executeTakeFirstOrThrow();
       assert.match(row.private_jwk, /^v1\./, 'sealed on start');
       assert.equal(openPrivateJwk(masterKey, row).d, privateJwk.d);
-      for (const bytes of await storedBytes(testStore.url, server.services.store)) assert.equal(bytes.indexOf(privateJwk.d!), -1, 'the old plaintext is gone from the file');
+      for (const bytes of await storedBytes(testStore.url, server.services.store))
+        assert.equal(bytes.indexOf(privateJwk.d!), -1, 'the old plaintext is gone from the file');
       assert.equal((await server.call(STATUS, { token: signedBefore })).status, 200, 'a token signed before the upgrade still verifies');
       const { accessToken } = await server.accessTokenFor();
       assert.equal((await server.call(STATUS, { token: accessToken })).status, 200);

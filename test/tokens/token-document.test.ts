@@ -24,11 +24,17 @@ describe('the token service in the OpenAPI document', () => {
       assert.deepEqual(Object.keys(op.requestBody.content[type].schema.properties).sort(), ['api_token', 'passcode', 'refresh_token', 'scope']);
     }
     assert.equal(op.requestBody.content['*/*'].schema.maxLength, 0);
-    assert.deepEqual(op.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name).sort(), ['api_token', 'refresh_token']);
+    assert.deepEqual(
+      op.parameters
+        .filter((p: any) => p.in === 'query')
+        .map((p: any) => p.name)
+        .sort(),
+      ['api_token', 'refresh_token'],
+    );
     assert.equal('x-optional-body' in op, false);
   });
 
-  it('issue 9.5: documents the OAuth token endpoint with its form fields and CSP\'s AccessTokenDto', () => {
+  it("issue 9.5: documents the OAuth token endpoint with its form fields and CSP's AccessTokenDto", () => {
     const op = doc.paths[`${AM}/auth/token`].post;
     assert.deepEqual(Object.keys(op.requestBody.content), ['application/x-www-form-urlencoded']);
     const fields = Object.keys(op.requestBody.content['application/x-www-form-urlencoded'].schema.properties).sort();

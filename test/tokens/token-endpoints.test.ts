@@ -95,7 +95,11 @@ describe('token endpoints', () => {
     const cases: [string, string | undefined, Record<string, string>][] = [
       ['JSON array body', JSON.stringify([apiToken]), { 'content-type': 'application/json' }],
       ['text body', `api_token=${apiToken}`, { 'content-type': 'text/plain' }],
-      ['multipart body', `--b\r\ncontent-disposition: form-data; name="api_token"\r\n\r\n${apiToken}\r\n--b--`, { 'content-type': 'multipart/form-data; boundary=b' }],
+      [
+        'multipart body',
+        `--b\r\ncontent-disposition: form-data; name="api_token"\r\n\r\n${apiToken}\r\n--b--`,
+        { 'content-type': 'multipart/form-data; boundary=b' },
+      ],
       ['broken percent-encoding', `api_token=${apiToken}%zz`, { 'content-type': FORM }],
       ['a lone percent sign', `api_token=%`, { 'content-type': FORM }],
       ['duplicate fields', `api_token=${apiToken}&api_token=${apiToken}`, { 'content-type': FORM }],
@@ -126,12 +130,21 @@ describe('token endpoints', () => {
     const auth = (a: string) => ({ 'content-type': FORM, authorization: a });
     const bad = await post(`${AUTH}/authorize`, 'grant_type=client_credentials', auth(basic(clientId, `${clientSecret}x`)));
     assert.equal(await expectError(bad, 401, [clientSecret]), 'invalid_client');
-    assert.equal(await expectError(await post(`${AUTH}/authorize`, 'grant_type=client_credentials', auth(basic('nobody', clientSecret))), 401), 'invalid_client');
+    assert.equal(
+      await expectError(await post(`${AUTH}/authorize`, 'grant_type=client_credentials', auth(basic('nobody', clientSecret))), 401),
+      'invalid_client',
+    );
     assert.equal(await expectError(await post(`${AUTH}/authorize`, 'grant_type=client_credentials'), 401), 'invalid_client');
     assert.equal(await expectError(await post(`${AUTH}/authorize`, 'grant_type=client_credentials', auth('Basic !!!')), 401), 'invalid_client');
     assert.equal(await expectError(await post(`${AUTH}/authorize`, '', auth(basic(clientId, clientSecret))), 400), 'invalid_request');
     assert.equal(await expectError(await post(`${AUTH}/authorize`, 'grant_type=password', auth(basic(clientId, clientSecret))), 400), 'unsupported_grant_type');
-    assert.equal(await expectError(await post(`${AUTH}/authorize`, '{"grant_type":"client_credentials"}', { ...auth(basic(clientId, clientSecret)), 'content-type': 'application/json' }), 400), 'invalid_request');
+    assert.equal(
+      await expectError(
+        await post(`${AUTH}/authorize`, '{"grant_type":"client_credentials"}', { ...auth(basic(clientId, clientSecret)), 'content-type': 'application/json' }),
+        400,
+      ),
+      'invalid_request',
+    );
   });
 
   it('publishes only public key members in the JWKS, and those keys verify issued tokens', async () => {
@@ -187,12 +200,13 @@ describe('failed authentications per client address', () => {
   after(() => server.close());
 
   const from = (ip: string) => ({ 'content-type': FORM, 'x-forwarded-for': ip });
-  const exchange = (ip: string, apiToken: string) => fetch(`${server.baseUrl}${EXCHANGE}`, { method: 'POST', headers: from(ip), body: `api_token=${apiToken}` });
+  const exchange = (ip: string, apiToken: string) =>
+    fetch(`${server.baseUrl}${EXCHANGE}`, { method: 'POST', headers: from(ip), body: `api_token=${apiToken}` });
 
   it('answers 429 auth_rate_limited with Retry-After to failures after M failures from one address, but not to a good token', async () => {
     const { apiToken } = await server.createUser();
     for (let i = 0; i < 3; i++) assert.equal((await exchange('10.0.0.1', 'pmfa_at_wrong')).status, 400);
-    assert.equal((await exchange('10.0.0.1', apiToken)).status, 200, 'a valid credential is never refused for others\' failures');
+    assert.equal((await exchange('10.0.0.1', apiToken)).status, 200, "a valid credential is never refused for others' failures");
     const blocked = await exchange('10.0.0.1', 'pmfa_at_wrong');
     assert.match(blocked.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
     assert.match(blocked.headers.get('ratelimit-policy') ?? '', /q=3;w=60/);
@@ -206,7 +220,11 @@ describe('failed authentications per client address', () => {
     assert.equal((await status('10.0.0.3', 'a.b.c')).status, 401);
     assert.equal((await status('10.0.0.3', 'x.y.z')).status, 401);
     const { clientId } = await server.createClient();
-    const badClient = await fetch(`${server.baseUrl}${AUTH}/authorize`, { method: 'POST', headers: { ...from('10.0.0.3'), authorization: basic(clientId, 'nope') }, body: 'grant_type=client_credentials' });
+    const badClient = await fetch(`${server.baseUrl}${AUTH}/authorize`, {
+      method: 'POST',
+      headers: { ...from('10.0.0.3'), authorization: basic(clientId, 'nope') },
+      body: 'grant_type=client_credentials',
+    });
     assert.equal(badClient.status, 401);
     assert.equal(await expectError(await status('10.0.0.3', 'q.r.s'), 429), 'auth_rate_limited');
     assert.equal(await expectError(await exchange('10.0.0.3', 'pmfa_at_wrong'), 429), 'auth_rate_limited');
@@ -217,7 +235,8 @@ describe('failed authentications without a trusted proxy', () => {
   it('ignores X-Forwarded-For, so changing it does not escape the limit', async () => {
     const server = await startTestServer({ config: { failedAuthPerMinute: 2 } });
     try {
-      const send = (ip: string) => fetch(`${server.baseUrl}${EXCHANGE}`, { method: 'POST', headers: { 'content-type': FORM, 'x-forwarded-for': ip }, body: 'api_token=pmfa_at_wrong' });
+      const send = (ip: string) =>
+        fetch(`${server.baseUrl}${EXCHANGE}`, { method: 'POST', headers: { 'content-type': FORM, 'x-forwarded-for': ip }, body: 'api_token=pmfa_at_wrong' });
       assert.equal((await send('10.1.0.1')).status, 400);
       assert.equal((await send('10.1.0.2')).status, 400);
       assert.equal(await expectError(await send('10.1.0.3'), 429), 'auth_rate_limited');

@@ -43,7 +43,11 @@ describe('tokens from a trusted outside issuer', () => {
     assert.ok(user);
     assert.deepEqual([user.username, user.domain, user.orgId], ['alice', DOMAIN, 'outside-org']);
     assert.equal((await status(await outside.mint(rsa, clock, { username: 'alice', jti: 'again' }))).status, 200);
-    assert.deepEqual((await findUsersInDomain(server.services.store, DOMAIN, { username: 'alice' })).map((u) => u.id), [user.id], 'the same principal the second time');
+    assert.deepEqual(
+      (await findUsersInDomain(server.services.store, DOMAIN, { username: 'alice' })).map((u) => u.id),
+      [user.id],
+      'the same principal the second time',
+    );
   });
 
   test('accepts an ES256 token too', async () => {
@@ -97,7 +101,13 @@ describe('tokens from a trusted outside issuer', () => {
   test('refuses with 401 an HS256 token, a token of an unknown kid, and one of an untrusted issuer', async () => {
     const secret = new TextEncoder().encode('a shared secret that nobody should accept here');
     const iat = nowSeconds(clock);
-    const hs = await new SignJWT({ username: 'mallory', aud: AUDIENCE }).setProtectedHeader({ alg: 'HS256', kid: 'outside-rsa' }).setIssuer(ISSUER).setSubject('m').setIssuedAt(iat).setExpirationTime(iat + 600).sign(secret);
+    const hs = await new SignJWT({ username: 'mallory', aud: AUDIENCE })
+      .setProtectedHeader({ alg: 'HS256', kid: 'outside-rsa' })
+      .setIssuer(ISSUER)
+      .setSubject('m')
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + 600)
+      .sign(secret);
     const stranger = await makeKey('not-published', 'RS256');
     const unknownKid = await outside.mint(stranger, clock, { username: 'mallory' });
     const untrusted = await outside.mint(rsa, clock, { username: 'mallory', iss: 'https://elsewhere.example' });

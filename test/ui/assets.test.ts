@@ -81,7 +81,11 @@ describe('the page files under /mfa/assets', () => {
       await browser.page.goto(`${server.baseUrl}/mfa`, { waitUntil: 'networkidle' });
       await browser.page.locator('#view-signin').waitFor({ state: 'visible' });
       const modules = (await listUiAssets()).filter((asset) => extname(asset) === '.js');
-      assert.deepEqual([...loaded].filter(([, status]) => status !== 200), [], 'no page file is missing');
+      assert.deepEqual(
+        [...loaded].filter(([, status]) => status !== 200),
+        [],
+        'no page file is missing',
+      );
       assert.deepEqual([...loaded.keys()].filter((asset) => extname(asset) === '.js').sort(), modules, 'every module is used');
       assert.deepEqual(browser.consoleErrors, []);
       assert.deepEqual(await browser.violations(), [], 'no Content-Security-Policy violations');

@@ -29,8 +29,7 @@ export async function registerDevice() {
     algorithm: String(device.algorithm ?? 'SHA1'),
     digits: device.digits ?? 6,
     periodSeconds: device.period ?? 30,
-    otpauthUri:
-      typeof device.otpauthUri === 'string' && device.otpauthUri.startsWith('otpauth://') ? device.otpauthUri : undefined,
+    otpauthUri: typeof device.otpauthUri === 'string' && device.otpauthUri.startsWith('otpauth://') ? device.otpauthUri : undefined,
   };
   inputById('activate-code').value = '';
   update({ enrolment });

@@ -17,14 +17,7 @@ export function downloadCodes() {
   const username = state.status?.username ?? '';
   const lines = ['Principal MFA recovery codes'];
   if (username) lines.push(`Account: ${username}`);
-  lines.push(
-    `Created: ${new Date().toISOString()}`,
-    '',
-    'Each code can be used once to sign in if you lose your authenticator device.',
-    '',
-    ...codes,
-    '',
-  );
+  lines.push(`Created: ${new Date().toISOString()}`, '', 'Each code can be used once to sign in if you lose your authenticator device.', '', ...codes, '');
   const blob = new Blob([lines.join('\r\n')], { type: 'text/plain;charset=utf-8' });
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');

@@ -89,8 +89,7 @@ function parseJson(text) {
  * @param {Response} response @param {any} data @param {boolean} authenticated
  */
 function toApiError(response, data, authenticated) {
-  const requestId =
-    (data && typeof data.requestId === 'string' && data.requestId) || response.headers.get('x-request-id') || '';
+  const requestId = (data && typeof data.requestId === 'string' && data.requestId) || response.headers.get('x-request-id') || '';
   const message =
     data && typeof data.message === 'string' && data.message
       ? data.message

@@ -36,7 +36,5 @@ const ACTION_LABELS = {
 
 /** A readable name for an audit action; unknown actions are shown as they are. @param {string} action */
 export function labelAction(action) {
-  return Object.prototype.hasOwnProperty.call(ACTION_LABELS, action)
-    ? ACTION_LABELS[/** @type {keyof typeof ACTION_LABELS} */ (action)]
-    : action;
+  return Object.prototype.hasOwnProperty.call(ACTION_LABELS, action) ? ACTION_LABELS[/** @type {keyof typeof ACTION_LABELS} */ (action)] : action;
 }

@@ -3,8 +3,14 @@
 import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('mfa_lockouts').addColumn('lockouts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('mfa_lockouts').addColumn('consecutive_failures', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('mfa_lockouts')
+    .addColumn('lockouts', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('mfa_lockouts')
+    .addColumn('consecutive_failures', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -7,11 +7,7 @@ import type { Kysely } from 'kysely';
  * filters are checked on the index entry itself. The date index lets the purge find expired events.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema
-    .createIndex('audit_events_user_keyset')
-    .on('audit_events')
-    .columns(['user_id', 'event_date', 'seq', 'action', 'device_name'])
-    .execute();
+  await db.schema.createIndex('audit_events_user_keyset').on('audit_events').columns(['user_id', 'event_date', 'seq', 'action', 'device_name']).execute();
   await db.schema.dropIndex('audit_events_user_date').execute();
   await db.schema.createIndex('audit_events_date').on('audit_events').column('event_date').execute();
 }

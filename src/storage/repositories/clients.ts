@@ -16,7 +16,10 @@ export function createClientsRepository(db: Kysely<Database>) {
   return {
     async insert(account: ServiceAccount, createdAt: number): Promise<void> {
       const { clientId, name, secretHash, orgId, enabled } = account;
-      await db.insertInto('service_accounts').values({ client_id: clientId, name, secret_hash: secretHash, org_id: orgId, enabled: enabled ? 1 : 0, created_at: createdAt }).execute();
+      await db
+        .insertInto('service_accounts')
+        .values({ client_id: clientId, name, secret_hash: secretHash, org_id: orgId, enabled: enabled ? 1 : 0, created_at: createdAt })
+        .execute();
     },
 
     async findById(clientId: string): Promise<ServiceAccount | undefined> {

@@ -93,14 +93,27 @@ export function createPrincipalsRepository(db: Kysely<Database>, findUserById?: 
 
     async insert(user: NewUserRecord): Promise<void> {
       const { id, username, domain, orgId, passwordHash, createdAt, issuer, subject } = user;
-      await db.insertInto('users').values({ id, username, domain, org_id: orgId, password_hash: passwordHash, enabled: 1, created_at: createdAt, issuer, subject }).execute();
+      await db
+        .insertInto('users')
+        .values({ id, username, domain, org_id: orgId, password_hash: passwordHash, enabled: 1, created_at: createdAt, issuer, subject })
+        .execute();
     },
 
     /** Inserts the local users whose name is free, with ids from `newId`; returns how many were inserted. */
     async insertNewLocal(users: ImportedUser[], createdAt: number, newId: () => string): Promise<number> {
       let inserted = 0;
       for (let i = 0; i < users.length; i += ROWS_PER_STATEMENT) {
-        const values = users.slice(i, i + ROWS_PER_STATEMENT).map((u) => ({ id: newId(), username: u.username, domain: u.domain, org_id: u.orgId, password_hash: u.passwordHash, enabled: 1, created_at: createdAt }));
+        const values = users
+          .slice(i, i + ROWS_PER_STATEMENT)
+          .map((u) => ({
+            id: newId(),
+            username: u.username,
+            domain: u.domain,
+            org_id: u.orgId,
+            password_hash: u.passwordHash,
+            enabled: 1,
+            created_at: createdAt,
+          }));
         const result = await db
           .insertInto('users')
           .values(values)
@@ -130,7 +143,11 @@ export function createPrincipalsRepository(db: Kysely<Database>, findUserById?: 
     },
 
     async setEnabled(id: string, enabled: boolean): Promise<void> {
-      await db.updateTable('users').set({ enabled: enabled ? 1 : 0 }).where('id', '=', id).execute();
+      await db
+        .updateTable('users')
+        .set({ enabled: enabled ? 1 : 0 })
+        .where('id', '=', id)
+        .execute();
     },
 
     async setPasswordHash(id: string, passwordHash: string): Promise<void> {

@@ -20,7 +20,13 @@ export function createSigningKeysRepository(db: Kysely<Database>) {
     /** Every key, newest first. */
     async list(): Promise<SigningKeyRecord[]> {
       const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid', 'desc').execute();
-      return rows.map((r) => ({ kid: r.kid, privateJwk: r.private_jwk, publicJwk: r.public_jwk, createdAt: Number(r.created_at), retiredAt: r.retired_at === null ? null : Number(r.retired_at) }));
+      return rows.map((r) => ({
+        kid: r.kid,
+        privateJwk: r.private_jwk,
+        publicJwk: r.public_jwk,
+        createdAt: Number(r.created_at),
+        retiredAt: r.retired_at === null ? null : Number(r.retired_at),
+      }));
     },
 
     async hasActive(): Promise<boolean> {
@@ -28,7 +34,10 @@ export function createSigningKeysRepository(db: Kysely<Database>) {
     },
 
     async insert(key: SigningKeyRecord): Promise<void> {
-      await db.insertInto('signing_keys').values({ kid: key.kid, private_jwk: key.privateJwk, public_jwk: key.publicJwk, created_at: key.createdAt, retired_at: key.retiredAt }).execute();
+      await db
+        .insertInto('signing_keys')
+        .values({ kid: key.kid, private_jwk: key.privateJwk, public_jwk: key.publicJwk, created_at: key.createdAt, retired_at: key.retiredAt })
+        .execute();
     },
 
     async wipePrivateHalves(kids: string[]): Promise<void> {
@@ -51,7 +60,10 @@ export function createSigningKeysRepository(db: Kysely<Database>) {
 
     /** Wipes every private half and retires every key not retired yet, as of `nowMs`. */
     async retireAll(nowMs: number): Promise<void> {
-      await db.updateTable('signing_keys').set({ private_jwk: '', retired_at: sql<number>`coalesce(retired_at, ${nowMs})` }).execute();
+      await db
+        .updateTable('signing_keys')
+        .set({ private_jwk: '', retired_at: sql<number>`coalesce(retired_at, ${nowMs})` })
+        .execute();
     },
 
     /** The store's change counter for signing keys: one single-row read, compared by every KeyRing. */
@@ -62,7 +74,11 @@ export function createSigningKeysRepository(db: Kysely<Database>) {
 
     /** In the transaction of every change to signing_keys, so that a copy that sees the new count sees the change. */
     async bumpGeneration(): Promise<void> {
-      await db.updateTable('signing_keys_generation').set((eb) => ({ generation: eb('generation', '+', 1) })).where('id', '=', 1).execute();
+      await db
+        .updateTable('signing_keys_generation')
+        .set((eb) => ({ generation: eb('generation', '+', 1) }))
+        .where('id', '=', 1)
+        .execute();
     },
   };
 }
