@@ -103,17 +103,15 @@ export function createPrincipalsRepository(db: Kysely<Database>, findUserById?: 
     async insertNewLocal(users: ImportedUser[], createdAt: number, newId: () => string): Promise<number> {
       let inserted = 0;
       for (let i = 0; i < users.length; i += ROWS_PER_STATEMENT) {
-        const values = users
-          .slice(i, i + ROWS_PER_STATEMENT)
-          .map((u) => ({
-            id: newId(),
-            username: u.username,
-            domain: u.domain,
-            org_id: u.orgId,
-            password_hash: u.passwordHash,
-            enabled: 1,
-            created_at: createdAt,
-          }));
+        const values = users.slice(i, i + ROWS_PER_STATEMENT).map((u) => ({
+          id: newId(),
+          username: u.username,
+          domain: u.domain,
+          org_id: u.orgId,
+          password_hash: u.passwordHash,
+          enabled: 1,
+          created_at: createdAt,
+        }));
         const result = await db
           .insertInto('users')
           .values(values)
