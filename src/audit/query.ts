@@ -2,6 +2,7 @@
 import type { Clock } from '../clock.js';
 import { ApiError } from '../errors.js';
 import type { AuditEvent, AuditFilter } from '../storage/audit-log.js';
+import type { MfaAuditLogDto, PagedAuditLog } from './dtos.js';
 import type { AuditExecutor } from './executor.js';
 import type { AuditKey, PageCursors } from './keyset.js';
 import { AUDIT_ACTIONS } from './record.js';
@@ -9,22 +10,6 @@ import { AUDIT_ACTIONS } from './record.js';
 export interface AuditLogRequest extends AuditFilter {
   pageStart?: number;
   pageLimit?: number;
-}
-
-export interface MfaAuditLogDto {
-  action: string;
-  details: { deviceName?: string };
-  eventDate: number;
-  eventId: string;
-  modifiedBy: string;
-  username: string;
-}
-
-export interface PagedAuditLog {
-  itemsPerPage: number;
-  results: MfaAuditLogDto[];
-  startIndex: number;
-  totalResults: number;
 }
 
 /**

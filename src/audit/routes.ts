@@ -6,6 +6,7 @@ import { principalOf } from '../auth/request-principal.js';
 import { AUTHENTICATED_ERRORS, withErrors } from '../http/schemas.js';
 import { MFA_BASE } from '../paths.js';
 import type { Services } from '../services.js';
+import { PagedPostResponseMfaAuditLogDto } from './dtos.js';
 import { createAuditExecutor } from './executor.js';
 import { PageCursors } from './keyset.js';
 import { queryAuditLog } from './query.js';
@@ -25,23 +26,6 @@ const PrincipalMfaAuditLogRequest = Type.Object(
     pageLimit: Type.Optional(Type.Number({ description: 'Results per page, 1 to 200 (default 20)' })),
   },
   { title: 'PrincipalMfaAuditLogRequest' },
-);
-
-const MfaAuditLogDto = Type.Object(
-  {
-    action: Type.String(),
-    details: Type.Object({ deviceName: Type.Optional(Type.String()) }),
-    eventDate: Type.Integer({ format: 'int64' }),
-    eventId: Type.String(),
-    modifiedBy: Type.String(),
-    username: Type.String(),
-  },
-  { title: 'MfaAuditLogDto' },
-);
-
-const PagedPostResponseMfaAuditLogDto = Type.Object(
-  { itemsPerPage: Type.Integer(), results: Type.Array(MfaAuditLogDto), startIndex: Type.Integer(), totalResults: Type.Integer() },
-  { title: 'PagedPostResponseMfaAuditLogDto' },
 );
 
 export function auditRoutes(services: Services): FastifyPluginAsyncTypebox {

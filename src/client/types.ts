@@ -2,9 +2,9 @@
 // already defines are re-exported as types only (erased at build), so the client loads no server code.
 
 /** GET …/principal/mfa/status, and the answer to a rename. */
-export type { UserMfaStatus } from '../mfa/status.js';
+export type { UserMfaStatus } from '../mfa/dtos.js';
 /** POST …/mfa/device: the new, still pending device. The secret is shown only this once. */
-export type { RegisteredDevice } from '../mfa/devices.js';
+export type { RegisteredDevice } from '../mfa/dtos.js';
 /** The token service's AccessTokenDto. */
 export type { AccessTokenDto as AccessTokenResponse } from '../tokens/dtos.js';
 

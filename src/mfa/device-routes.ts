@@ -9,7 +9,7 @@ import { MFA_BASE as BASE } from '../paths.js';
 import type { Services } from '../services.js';
 import { regenerateRecoveryCodes, removeDevice, setMfaTurnedOn } from './confirmed-operations.js';
 import { activateDevice, type MfaDeps, registerDevice, renameDevice } from './devices.js';
-import { UserMfaStatusDto } from './routes.js';
+import { RegisteredDeviceDto, UserMfaStatusDto } from './dtos.js';
 import { tokenAuthentication } from './step-up.js';
 
 const TAGS = ['Principal MFA'];
@@ -22,16 +22,6 @@ const Passcode = Type.String({ maxLength: 64, description: 'Six digits from the 
 const STEP_UP_NOTE =
   'Step-up (RFC 9470): a recent second factor is a current `passcode` in the body, or an access token with `amr` and an `auth_time` at most --step-up-max-age seconds old; without one, 401 insufficient_user_authentication with a WWW-Authenticate challenge.';
 const RecoveryCodes = Type.Array(Type.String(), { description: 'Ten single-use recovery codes, shown only now' });
-
-const RegisteredDeviceDto = Type.Object({
-  deviceName: Type.String(),
-  secret: Type.String({ description: 'Base32 TOTP secret, shown only now' }),
-  otpauthUri: Type.String(),
-  qrCode: Type.String({ description: 'data: URI of an SVG QR code of otpauthUri' }),
-  algorithm: Type.String(),
-  digits: Type.Integer(),
-  period: Type.Integer(),
-});
 
 export function mfaDeps(services: Services): MfaDeps {
   const { store, clock, masterKey, config, events } = services;

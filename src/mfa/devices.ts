@@ -6,7 +6,8 @@ import type { User } from '../principals/users.js';
 import { isActivated, replaceRecoveryCodes } from './device-store.js';
 import { requireMasterKey, type SecondFactorDeps, withSecondFactor } from './second-factor.js';
 import { encryptSeed } from './seed-crypto.js';
-import { getMfaStatus, type UserMfaStatus } from './status.js';
+import { getMfaStatus } from './status.js';
+import type { RegisteredDevice, UserMfaStatus } from './dtos.js';
 import { base32Encode } from './base32.js';
 import { generateSecret, otpauthUri } from './totp.js';
 
@@ -17,16 +18,6 @@ export const TOTP_PARAMETERS = { algorithm: 'SHA1', digits: 6, period: 30 } as c
 export interface MfaDeps extends SecondFactorDeps {
   /** RFC 9470 step-up: how old the token's second factor may be for the operations that need a recent one. */
   stepUpMaxAgeSeconds: number;
-}
-
-export interface RegisteredDevice {
-  deviceName: string;
-  secret: string;
-  otpauthUri: string;
-  qrCode: string;
-  algorithm: string;
-  digits: number;
-  period: number;
 }
 
 const DEVICE_NAME = /^[^\p{C}\p{Zl}\p{Zp}]{1,64}$/u;

@@ -1,22 +1,12 @@
 // HTTP route of the principal MFA status (GET …/principal/mfa/status), behind the principal-API gate.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { TOKEN_SECURITY } from '../auth/access-token-header.js';
 import { principalOf } from '../auth/request-principal.js';
 import { AUTHENTICATED_ERRORS, refTo, withErrors } from '../http/schemas.js';
 import { MFA_BASE } from '../paths.js';
 import type { Services } from '../services.js';
+import { UserMfaStatusDto } from './dtos.js';
 import { getMfaStatus } from './status.js';
-
-export const UserMfaStatusDto = Type.Object(
-  {
-    activated: Type.Boolean({ description: "If the user's MFA is activated" }),
-    deviceName: Type.Optional(Type.String({ description: "The user's device name" })),
-    turnedOn: Type.Boolean({ description: "If the user's MFA is turned on" }),
-    username: Type.String({ description: 'The username of the user' }),
-  },
-  { $id: 'UserMfaStatusDto' },
-);
 
 export function mfaRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {

@@ -1,13 +1,9 @@
 // The principal's MFA state as CSP reports it (UserMfaStatusDto).
 import type { User } from '../principals/users.js';
 import type { Store } from '../storage/database.js';
+import type { UserMfaStatus } from './dtos.js';
 
-export interface UserMfaStatus {
-  activated: boolean;
-  deviceName?: string;
-  turnedOn: boolean;
-  username: string;
-}
+export type { UserMfaStatus };
 
 /**
  * Hot path of the status endpoint: the devices repository's state read is the driver's prepared statement
