@@ -70,6 +70,10 @@ export async function openPostgres(url: string): Promise<Driver> {
   // An idle client whose server went away emits 'error' on the pool; without a listener that
   // would crash the process. The broken client is discarded and the next query reconnects.
   pool.on('error', () => undefined);
+  // A client checked out of the pool (a query that timed out, a transaction between statements) has no
+  // pool listener: when its server goes away the socket error would be an uncaught exception. Its query
+  // (if any) still rejects; the client is then discarded by the pool.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',
