@@ -270,7 +270,7 @@ function report(baseline: Target, targets: Target[], results: Map<string, LoadRe
     log(`${errors === 0 ? 'PASS' : 'FAIL'}: ${target.name} non-2xx responses ${errors} (must be 0)`);
   }
   const [sqliteTarget, pg] = targets;
-  if (sqliteTarget && pg?.tokensFile) {
+  if (sqliteTarget && pg?.tokensFile && pg.tokenCount === undefined) {
     // Issue 4's target: the shared-infrastructure copy against the embedded store, same run, same machine.
     const med = (t: Target, f: (r: LoadResult) => number) => median(results.get(t.name)!.map(f));
     const ratio = med(pg, (r) => r.rps) / med(sqliteTarget, (r) => r.rps);
