@@ -2,6 +2,7 @@
 // audit statement would cost if it ran on the event loop, then what the running server does: another
 // user's status latency and the event loop's delay while audit queries (and a purge) run. Not a test.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { type AuditRow, auditInserter, seedAuditHistory } from './seed-audit.js';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -36,26 +37,13 @@ const now = Date.now();
 const victim = await createUser(store, systemClock, { username: 'victim' });
 const bystander = await createUser(store, systemClock, { username: 'bystander' });
 
-// The victim: one event a second for `events` seconds, nearly all AUTHENTICATION_WITHOUT_MFA (what an API
-// token writes), one MFA_DISABLE every 50,000; other principals 100,000 events; and EXPIRED events of a
-// principal older than the retention, for the purge.
-const insert = sqlite.prepare(
-  'insert into audit_events (event_id, user_id, username, action, device_name, modified_by, event_date) values (?, ?, ?, ?, ?, ?, ?)',
-);
-const insertMany = sqlite.transaction((rows: [string, string, string, string | null, number][]) => {
-  for (const [userId, username, action, device, date] of rows) insert.run(randomUUID(), userId, username, action, device, username, date);
-});
+// The victim: one event a second for `events` seconds (seed-audit.ts); other principals 100,000 events;
+// and EXPIRED events of a principal older than the retention, for the purge.
+const insertMany = auditInserter(sqlite);
 const seedStarted = Date.now();
 sqlite.pragma('synchronous = OFF');
-for (let from = 0; from < events; from += 50_000) {
-  const rows: [string, string, string, string | null, number][] = [];
-  for (let i = from; i < Math.min(events, from + 50_000); i++) {
-    const rare = i % 50_000 === 25_000;
-    rows.push([victim.id, victim.username, rare ? 'MFA_DISABLE' : 'AUTHENTICATION_WITHOUT_MFA', rare ? 'phone' : null, now - (events - i) * 1000]);
-  }
-  insertMany(rows);
-}
-const others = Array.from({ length: 100_000 }, (_, i): [string, string, string, null, number] => [
+seedAuditHistory(sqlite, victim, events, now);
+const others = Array.from({ length: 100_000 }, (_, i): AuditRow => [
   `other-${i % 1000}`,
   'other',
   'MFA_ENABLE',
@@ -64,7 +52,7 @@ const others = Array.from({ length: 100_000 }, (_, i): [string, string, string, 
 ]);
 insertMany(others);
 insertMany(
-  Array.from({ length: EXPIRED }, (_, i): [string, string, string, null, number] => ['expired', 'expired', 'MFA_ENABLE', null, now - 500 * DAY_MS - i]),
+  Array.from({ length: EXPIRED }, (_, i): AuditRow => ['expired', 'expired', 'MFA_ENABLE', null, now - 500 * DAY_MS - i]),
 );
 sqlite.pragma('synchronous = NORMAL');
 sqlite.pragma('wal_checkpoint(TRUNCATE)');

@@ -2,21 +2,24 @@
 // HTTP/1.1 connections over loopback, one request in flight per connection, each request carrying the
 // next token of a shared rotation. Prints one JSON result line. Written here rather than taken from
 // npm because it must rotate 10,000 tokens across connections from prebuilt buffers at little cost.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { hotp, timeStep } from '../src/mfa/totp.js';
 
 export interface LoadOptions {
   port: number;
   path: string;
   /** JSON file holding an array of csp-auth-token values, sent in rotation. */
   tokensFile?: string;
+  /** POST the API-token exchange instead: API tokens in rotation (refresh_token=…), with a fresh TOTP passcode when seeded. */
+  exchange?: { apiTokensFile: string } | { totpFile: string };
   connections: number;
   warmupMs: number;
   durationMs: number;
   /** Stop early once this many requests (warm-up included) have been sent: keeps every token under the rate limit. */
   maxRequests: number;
-  /** The server's pid, to report how busy its core was while measured. */
+  /** The server's pid, to report how busy its core was while measured (its child processes included: --workers). */
   serverPid?: number;
 }
 
@@ -41,29 +44,86 @@ export interface LoadResult {
 const BUCKET_US = 10; // latency histogram resolution
 const BUCKETS = 1_000_000; // 10 s; anything slower lands in the last bucket
 
-/** utime + stime of a process, in clock ticks (100 per second on Linux). */
-function cpuTicks(pid: number): number | undefined {
+/** A process's /proc/PID/stat fields after the command name (field 3 onwards), or undefined once it is gone. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
 }
 
-export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
-  const tokens: (string | undefined)[] = o.tokensFile ? (JSON.parse(readFileSync(o.tokensFile, 'utf8')) as string[]) : [undefined];
-  const requests = tokens.map((token) =>
-    Buffer.from(
-      `GET ${o.path} HTTP/1.1\r\nHost: 127.0.0.1:${o.port}\r\nAccept: application/json\r\n${token ? `csp-auth-token: ${token}\r\n` : ''}\r\n`,
-      'latin1',
-    ),
+/** The process and its children (a `serve --workers N` primary's workers; taskset's child). */
+function processTree(pid: number): number[] {
+  const children = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((child) => statFields(child)?.[1] === String(pid));
+  return [pid, ...children.flatMap(processTree)];
+}
+
+/** utime + stime of processes, in clock ticks (100 per second on Linux). */
+function cpuTicks(pids: number[]): number | undefined {
+  let ticks = 0;
+  for (const pid of pids) {
+    const fields = statFields(pid);
+    if (!fields) return undefined;
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks;
+}
+
+/** A TOTP passcode is accepted once per time step per principal: rotate over principals, skip one already used in this step. */
+function totpRequests(o: LoadOptions, file: string): { count: number; next(index: number): Buffer | undefined } {
+  const seeded = JSON.parse(readFileSync(file, 'utf8')) as { apiToken: string; secretHex: string }[];
+  const secrets = seeded.map((s) => Buffer.from(s.secretHex, 'hex'));
+  const heads = seeded.map((s) => `refresh_token=${encodeURIComponent(s.apiToken)}&passcode=`);
+  const usedInStep = new Float64Array(seeded.length).fill(-1);
+  return {
+    count: seeded.length,
+    next(index) {
+      const step = timeStep(Date.now());
+      if (usedInStep[index] === step) return undefined;
+      usedInStep[index] = step;
+      return exchangeRequest(o, `${heads[index]}${hotp(secrets[index] as Uint8Array, step)}`);
+    },
+  };
+}
+
+function exchangeRequest(o: LoadOptions, body: string): Buffer {
+  return Buffer.from(
+    `POST ${o.path} HTTP/1.1\r\nHost: 127.0.0.1:${o.port}\r\nAccept: application/json\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    'latin1',
   );
-  const perToken = new Uint32Array(tokens.length);
+}
+
+/** Prebuilt requests (status with tokens, or exchanges of API tokens), or built per request (TOTP passcodes). */
+function buildRequests(o: LoadOptions): { count: number; next(index: number): Buffer | undefined } {
+  if (o.exchange && 'totpFile' in o.exchange) return totpRequests(o, o.exchange.totpFile);
+  let requests: Buffer[];
+  if (o.exchange) {
+    const apiTokens = JSON.parse(readFileSync(o.exchange.apiTokensFile, 'utf8')) as string[];
+    requests = apiTokens.map((apiToken) => exchangeRequest(o, `refresh_token=${encodeURIComponent(apiToken)}`));
+  } else {
+    const tokens: (string | undefined)[] = o.tokensFile ? (JSON.parse(readFileSync(o.tokensFile, 'utf8')) as string[]) : [undefined];
+    requests = tokens.map((token) =>
+      Buffer.from(
+        `GET ${o.path} HTTP/1.1\r\nHost: 127.0.0.1:${o.port}\r\nAccept: application/json\r\n${token ? `csp-auth-token: ${token}\r\n` : ''}\r\n`,
+        'latin1',
+      ),
+    );
+  }
+  return { count: requests.length, next: (index) => requests[index] };
+}
+
+export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
+  const requests = buildRequests(o);
+  const perToken = new Uint32Array(requests.count);
   const histogram = new Uint32Array(BUCKETS);
   const statuses = new Map<number, number>();
   let sent = 0;
+  let rotation = 0;
   let measuring = false;
   let running = true;
   let stoppedEarly = false;
@@ -81,10 +141,19 @@ export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
           socket.end();
           return;
         }
-        const index = sent++ % requests.length;
-        perToken[index]!++;
+        // A TOTP principal already used in this time step is skipped; all of them used: stop early.
+        let request: Buffer | undefined;
+        for (let tries = 0; request === undefined && tries < requests.count; tries++) request = requests.next(rotation++ % requests.count);
+        if (request === undefined) {
+          stoppedEarly = true;
+          running = false;
+          socket.end();
+          return;
+        }
+        sent++;
+        perToken[(rotation - 1) % requests.count]!++;
         sentAt = performance.now();
-        socket.write(requests[index] as Buffer);
+        socket.write(request);
       };
       const open = () => {
         pending = Buffer.alloc(0);
@@ -122,11 +191,12 @@ export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
   await new Promise((r) => setTimeout(r, o.warmupMs));
   measuring = true;
   const cpu0 = process.cpuUsage();
-  const server0 = o.serverPid ? cpuTicks(o.serverPid) : undefined;
+  const serverPids = o.serverPid ? processTree(o.serverPid) : [];
+  const server0 = o.serverPid ? cpuTicks(serverPids) : undefined;
   const t0 = performance.now();
   await Promise.race([new Promise((r) => setTimeout(r, o.durationMs)), Promise.all(connections)]);
   const seconds = (performance.now() - t0) / 1000;
-  const server1 = o.serverPid ? cpuTicks(o.serverPid) : undefined;
+  const server1 = o.serverPid ? cpuTicks(serverPids) : undefined;
   const cpu = process.cpuUsage(cpu0);
   measuring = false;
   running = false;

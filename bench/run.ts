@@ -1,6 +1,7 @@
 // `npm run bench`: the status endpoint with 1,000,000 users and 10,000 distinct tokens, limits on,
 // measured side by side with a bare node:http server (server on core 0, load generator on core 1).
-// Not a test: it prints figures and PASS/FAIL against the targets of issue 2, item 9.
+// Not a test: it prints figures and PASS/FAIL against the targets of issue 2, item 9, and issue 14, items 3–5
+// (exchange-part.ts, mixed-part.ts, the scale lines below); --only selects parts.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -8,7 +9,10 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../src/config.js';
 import { ensureMasterKeyFile, loadMasterKey } from '../src/secrets/master-key-file.js';
-import type { LoadOptions, LoadResult } from './load-generator.js';
+import type { LoadResult } from './load-generator.js';
+import { cpuMicros, fmt, generate, median, row } from './measure.js';
+import { measureExchanges } from './exchange-part.js';
+import { measureMixedLoad } from './mixed-part.js';
 import { seedStore } from './seed.js';
 import { seedPostgres } from './seed-postgres.js';
 import { bareTarget, type Pinning, serverTarget, STATUS_PATH, type Target } from './targets.js';
@@ -27,6 +31,12 @@ const { values: args } = parseArgs({
     dir: { type: 'string', default: '.bench' },
     database: { type: 'string' },
     redis: { type: 'string' },
+    only: { type: 'string', default: 'status,exchange,mixed,scale' },
+    'exchange-tokens': { type: 'string', default: '10000' },
+    'totp-principals': { type: 'string', default: '20000' },
+    'audit-events': { type: 'string', default: '1000000' },
+    'import-users': { type: 'string', default: '100000' },
+    'small-users': { type: 'string', default: '1000' },
   },
   strict: true,
 });
@@ -41,6 +51,8 @@ const connections = int('connections');
 const rounds = int('rounds');
 const durationMs = int('duration') * 1000;
 const warmupMs = Number(args.warmup) * 1000;
+const parts = new Set((args.only as string).split(','));
+const exchangeCounts = parts.has('exchange') || parts.has('mixed') ? { mfaOff: int('exchange-tokens'), totp: parts.has('exchange') ? int('totp-principals') : 0 } : undefined;
 const root = resolve(import.meta.dirname, '..');
 const dir = resolve(root, args.dir as string);
 const log = (line = '') => process.stdout.write(`${line}\n`);
@@ -84,39 +96,6 @@ function ensureBuilt(): void {
   }
 }
 
-function generate(p: Pinning, options: LoadOptions): Promise<LoadResult> {
-  const [command, ...rest] = [
-    ...p.generatorCore,
-    process.execPath,
-    '--import',
-    'tsx',
-    join(import.meta.dirname, 'load-generator.ts'),
-    JSON.stringify(options),
-  ] as unknown as [string, ...string[]];
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, rest, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`load generator exited with code ${code}`));
-      resolvePromise(JSON.parse(out.trim().split('\n').pop() as string) as LoadResult);
-    });
-  });
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
-const fmt = (n: number, digits = 0) => n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-/** Server CPU time per answered request: steadier than req/s when other work shares the cores. */
-const cpuMicros = (r: LoadResult): number => (r.serverCpuPercent === undefined ? NaN : (r.serverCpuPercent * 10_000) / r.rps);
-const row = (name: string, r: LoadResult) =>
-  `  ${name.padEnd(26)} ${fmt(r.rps).padStart(8)} req/s  p50 ${fmt(r.p50Ms, 2).padStart(6)} ms  p99 ${fmt(r.p99Ms, 2).padStart(6)} ms  ` +
-  `non-2xx ${r.non2xx}  server cpu ${r.serverCpuPercent === undefined ? '?' : fmt(r.serverCpuPercent)}% (${fmt(cpuMicros(r), 1)} µs/req)  generator cpu ${fmt(r.generatorCpuPercent)}%` +
-  `${r.socketErrors ? `  socket errors ${r.socketErrors}` : ''}${r.stoppedEarly ? '  (stopped early: rate-limit budget)' : ''}`;
-
 async function main(): Promise<void> {
   const p = pinning();
   mkdirSync(dir, { recursive: true });
@@ -137,9 +116,32 @@ async function main(): Promise<void> {
   await ensureMasterKeyFile(masterKeyFile);
   const masterKey = await loadMasterKey(masterKeyFile);
   log(`seeding ${file}`);
-  const seeded = await seedStore({ file, users, tokens: tokenCount, log, masterKey });
+  const store = await seedStore({
+    file,
+    users,
+    tokens: tokenCount,
+    log,
+    masterKey,
+    exchange: exchangeCounts,
+    auditEvents: parts.has('mixed') ? int('audit-events') : 0,
+  });
+  const seeded = store.holders;
   const tokensFile = join(dir, 'tokens.json');
   writeFileSync(tokensFile, JSON.stringify(seeded.map((s) => s.accessToken)));
+  // Issue 14, item 5: the same status requests with 1 k principals, and with two workers on the 1 M store.
+  const scaleTargets: Target[] = [];
+  if (parts.has('scale')) {
+    const smallUsers = int('small-users');
+    const smallFile = join(dir, 'bench-small.db');
+    log(`seeding ${smallFile}`);
+    const small = await seedStore({ file: smallFile, users: smallUsers, tokens: smallUsers, log, masterKey });
+    const smallTokensFile = join(dir, 'tokens-small.json');
+    writeFileSync(smallTokensFile, JSON.stringify(small.holders.map((s) => s.accessToken)));
+    scaleTargets.push(
+      { ...serverTarget(p, dir, `SQLite, ${fmt(smallUsers)} principals`, `sqlite:${smallFile}`), tokensFile: smallTokensFile, tokenCount: smallUsers, sample: small.holders[0] },
+      { ...serverTarget(p, dir, 'SQLite, serve --workers 2', `sqlite:${file}`, ['--workers', '2']), scaleOf: true },
+    );
+  }
   let pgTarget: Target | undefined;
   if (postgresUrl) {
     log(`seeding ${postgresUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
@@ -157,6 +159,7 @@ async function main(): Promise<void> {
       ? serverTarget(p, dir, 'principal-mfa (SQLite+Redis)', `sqlite:${file}`, ['--redis', args.redis])
       : serverTarget(p, dir, 'principal-mfa (SQLite)', `sqlite:${file}`),
     ...(pgTarget ? [pgTarget] : []),
+    ...scaleTargets,
   ];
   // Every token names a different principal. Keep each one under the per-principal limit over the
   // whole run (not just per minute), with a 10% margin: no 429 can appear in the figures.
@@ -176,7 +179,7 @@ async function main(): Promise<void> {
       if (res.status !== 200 || body.username !== sample.username) throw new Error(`${target.name} answered ${res.status} ${JSON.stringify(body)}`);
     }
     const results = new Map<string, LoadResult[]>(started.map(({ target }) => [target.name, []]));
-    for (let round = 1; round <= rounds; round++) {
+    for (let round = 1; round <= (parts.has('status') || parts.has('scale') ? rounds : 0); round++) {
       log(`round ${round}/${rounds}`);
       for (const { target, running } of started) {
         const result = await generate(p, {
@@ -184,7 +187,7 @@ async function main(): Promise<void> {
           path: STATUS_PATH,
           // The baseline gets the same tokens (and ignores them): both parse the same request bytes.
           tokensFile: target.tokensFile ?? tokensFile,
-          maxRequests: target.authenticated ? perTokenBudget * tokenCount : Number.MAX_SAFE_INTEGER,
+          maxRequests: target.authenticated ? perTokenBudget * (target.tokenCount ?? tokenCount) : Number.MAX_SAFE_INTEGER,
           connections,
           warmupMs,
           durationMs,
@@ -194,10 +197,39 @@ async function main(): Promise<void> {
         log(row(target.name, result));
       }
     }
-    report(baseline, targets, results);
+    if (parts.has('status') || parts.has('scale')) report(baseline, targets, results);
+    const sqliteServer = started[1]!.running;
+    const measureOptions = { dir, connections, warmupMs, durationMs, rounds, log };
+    if (parts.has('exchange')) await measureExchanges(p, sqliteServer, { ...measureOptions, seeded: store.exchange });
+    if (parts.has('mixed')) {
+      const apiTokensFile = join(dir, 'api-tokens.json');
+      writeFileSync(apiTokensFile, JSON.stringify(store.exchange.apiTokens));
+      const observed = await serverTarget(p, dir, 'principal-mfa (SQLite, --event-loop-stats)', `sqlite:${file}`, ['--event-loop-stats']).start();
+      try {
+        const mixed = { dir, file, tokensFile, apiTokensFile, auditor: seeded[0]!, importUsers: int('import-users'), durationMs, log };
+        await measureMixedLoad(p, observed, mixed);
+      } finally {
+        await observed.stop();
+      }
+    }
   } finally {
     await Promise.all(started.map(({ running }) => running.stop()));
   }
+}
+
+const TARGET_SCALE_GROWTH = 0.1;
+
+/** Issue 14, item 5: server CPU per request against the one-worker, 1 M-principal SQLite server of the same rounds. */
+function reportScale(target: Target, rs: LoadResult[], reference: LoadResult[]): void {
+  const micros = median(rs.map(cpuMicros));
+  const referenceMicros = median(reference.map(cpuMicros));
+  const errors = rs.reduce((n, r) => n + r.non2xx, 0);
+  const growth = micros / referenceMicros - 1;
+  log(`  ${target.name.padEnd(26)} ${fmt(median(rs.map((r) => r.rps))).padStart(8)} req/s  non-2xx ${errors}`);
+  log(
+    `${Math.abs(growth) <= TARGET_SCALE_GROWTH ? 'PASS' : 'FAIL'}: ${target.name} server CPU ${fmt(micros, 1)} µs/request vs ${fmt(referenceMicros, 1)} µs with one worker and ${fmt(users)} principals (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(0)} %, target within ±${TARGET_SCALE_GROWTH * 100} %)`,
+  );
+  if (errors > 0) process.exitCode = 1;
 }
 
 function report(baseline: Target, targets: Target[], results: Map<string, LoadResult[]>): void {
@@ -209,6 +241,10 @@ function report(baseline: Target, targets: Target[], results: Map<string, LoadRe
   let non2xx = bare.reduce((n, r) => n + r.non2xx, 0);
   for (const target of targets) {
     const rs = results.get(target.name)!;
+    if (target.tokenCount !== undefined || target.scaleOf) {
+      reportScale(target, rs, results.get(targets[0]!.name)!);
+      continue;
+    }
     const rps = median(rs.map((r) => r.rps));
     const p99 = median(rs.map((r) => r.p99Ms));
     const errors = rs.reduce((n, r) => n + r.non2xx, 0);
@@ -234,7 +270,7 @@ function report(baseline: Target, targets: Target[], results: Map<string, LoadRe
     log(`${errors === 0 ? 'PASS' : 'FAIL'}: ${target.name} non-2xx responses ${errors} (must be 0)`);
   }
   const [sqliteTarget, pg] = targets;
-  if (sqliteTarget && pg?.tokensFile) {
+  if (sqliteTarget && pg?.tokensFile && pg.tokenCount === undefined) {
     // Issue 4's target: the shared-infrastructure copy against the embedded store, same run, same machine.
     const med = (t: Target, f: (r: LoadResult) => number) => median(results.get(t.name)!.map(f));
     const ratio = med(pg, (r) => r.rps) / med(sqliteTarget, (r) => r.rps);

@@ -21,6 +21,10 @@ export interface Target {
   /** Tokens for this target when its store is not the SQLite one (PostgreSQL), and one to check first. */
   tokensFile?: string;
   sample?: { username: string; accessToken: string };
+  /** How many tokens tokensFile holds, when not --tokens (the 1 k-principal store). */
+  tokenCount?: number;
+  /** Measured for issue 14, item 5 only: its CPU per request against the first server's, not its ratio to bare. */
+  scaleOf?: boolean;
   start(): Promise<RunningTarget>;
 }
 

@@ -38,6 +38,8 @@ export interface Config {
   readonly apiTokenExchangesPerMinute: number;
   /** Audit events older than this many days are purged; 0 keeps them forever. */
   readonly auditRetentionDays: number;
+  /** Opt-in (benchmarks): measure event-loop delay and serve it at POST /debug/event-loop-delay. Off by default. */
+  readonly eventLoopStats: boolean;
 }
 
 export type TrustProxy = boolean | number | readonly string[];
@@ -67,6 +69,7 @@ export const DEFAULTS: Config = Object.freeze({
   stepUpMaxAgeSeconds: 900,
   apiTokenExchangesPerMinute: 60,
   auditRetentionDays: 400,
+  eventLoopStats: false,
 });
 
 /** Flag name, environment variable, and how to read it. */
@@ -91,6 +94,7 @@ const OPTIONS = {
   stepUpMaxAgeSeconds: { flag: 'step-up-max-age', env: 'PRINCIPAL_MFA_STEP_UP_MAX_AGE', kind: 'positive' },
   apiTokenExchangesPerMinute: { flag: 'api-token-exchanges-per-minute', env: 'PRINCIPAL_MFA_API_TOKEN_EXCHANGES_PER_MINUTE', kind: 'positive' },
   auditRetentionDays: { flag: 'audit-retention-days', env: 'PRINCIPAL_MFA_AUDIT_RETENTION_DAYS', kind: 'count' },
+  eventLoopStats: { flag: 'event-loop-stats', env: 'PRINCIPAL_MFA_EVENT_LOOP_STATS', kind: 'boolean' },
 } as const;
 
 type OptionKey = keyof typeof OPTIONS;
