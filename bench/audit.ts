@@ -43,17 +43,9 @@ const insertMany = auditInserter(sqlite);
 const seedStarted = Date.now();
 sqlite.pragma('synchronous = OFF');
 seedAuditHistory(sqlite, victim, events, now);
-const others = Array.from({ length: 100_000 }, (_, i): AuditRow => [
-  `other-${i % 1000}`,
-  'other',
-  'MFA_ENABLE',
-  null,
-  now - i * 7000,
-]);
+const others = Array.from({ length: 100_000 }, (_, i): AuditRow => [`other-${i % 1000}`, 'other', 'MFA_ENABLE', null, now - i * 7000]);
 insertMany(others);
-insertMany(
-  Array.from({ length: EXPIRED }, (_, i): AuditRow => ['expired', 'expired', 'MFA_ENABLE', null, now - 500 * DAY_MS - i]),
-);
+insertMany(Array.from({ length: EXPIRED }, (_, i): AuditRow => ['expired', 'expired', 'MFA_ENABLE', null, now - 500 * DAY_MS - i]));
 sqlite.pragma('synchronous = NORMAL');
 sqlite.pragma('wal_checkpoint(TRUNCATE)');
 log(

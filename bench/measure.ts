@@ -38,4 +38,3 @@ export const row = (name: string, r: LoadResult) =>
   `  ${name.padEnd(26)} ${fmt(r.rps).padStart(8)} req/s  p50 ${fmt(r.p50Ms, 2).padStart(6)} ms  p99 ${fmt(r.p99Ms, 2).padStart(6)} ms  ` +
   `non-2xx ${r.non2xx}  server cpu ${r.serverCpuPercent === undefined ? '?' : fmt(r.serverCpuPercent)}% (${fmt(cpuMicros(r), 1)} µs/req)  generator cpu ${fmt(r.generatorCpuPercent)}%` +
   `${r.socketErrors ? `  socket errors ${r.socketErrors}` : ''}${r.stoppedEarly ? '  (stopped early: rate-limit budget)' : ''}`;
-

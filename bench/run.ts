@@ -52,7 +52,8 @@ const rounds = int('rounds');
 const durationMs = int('duration') * 1000;
 const warmupMs = Number(args.warmup) * 1000;
 const parts = new Set((args.only as string).split(','));
-const exchangeCounts = parts.has('exchange') || parts.has('mixed') ? { mfaOff: int('exchange-tokens'), totp: parts.has('exchange') ? int('totp-principals') : 0 } : undefined;
+const exchangeCounts =
+  parts.has('exchange') || parts.has('mixed') ? { mfaOff: int('exchange-tokens'), totp: parts.has('exchange') ? int('totp-principals') : 0 } : undefined;
 const root = resolve(import.meta.dirname, '..');
 const dir = resolve(root, args.dir as string);
 const log = (line = '') => process.stdout.write(`${line}\n`);
@@ -138,7 +139,12 @@ async function main(): Promise<void> {
     const smallTokensFile = join(dir, 'tokens-small.json');
     writeFileSync(smallTokensFile, JSON.stringify(small.holders.map((s) => s.accessToken)));
     scaleTargets.push(
-      { ...serverTarget(p, dir, `SQLite, ${fmt(smallUsers)} principals`, `sqlite:${smallFile}`), tokensFile: smallTokensFile, tokenCount: smallUsers, sample: small.holders[0] },
+      {
+        ...serverTarget(p, dir, `SQLite, ${fmt(smallUsers)} principals`, `sqlite:${smallFile}`),
+        tokensFile: smallTokensFile,
+        tokenCount: smallUsers,
+        sample: small.holders[0],
+      },
       { ...serverTarget(p, dir, 'SQLite, serve --workers 2', `sqlite:${file}`, ['--workers', '2']), scaleOf: true },
     );
   }

@@ -60,6 +60,7 @@ const SERVE_OPTIONS: readonly CliOption[] = [
   { usage: '[--max-token-bytes N]', help: 'longest csp-auth-token accepted (default 8192)' },
   { usage: '[--audit-retention-days D]', help: 'audit events are kept this long; 0 keeps them forever (default 400)' },
   { usage: '[--log-level L]', help: 'fatal, error, warn, info (default), debug, trace or silent' },
+  { usage: '[--event-loop-stats]', help: 'benchmarks only: POST /debug/event-loop-delay reports the event-loop delay' },
 ];
 
 export const CLI_COMMANDS: readonly CliCommand[] = [
