@@ -1,10 +1,13 @@
 // Where `serve` writes its log: the lines of one event-loop turn go out in one synchronous write at the end of
 // that turn, instead of one write syscall per line (pino's default destination), and nothing is ever lost:
 // every write is synchronous, and what a turn has gathered is written on exit, on a fatal error and on SIGTERM.
-import pino, { type Logger } from 'pino';
+import { writeSync } from 'node:fs';
+import type { Logger } from 'pino';
 
-/** Bytes gathered before a write even within one turn (SonicBoom's buffer; must stay under its 16 KiB maxWrite). */
-const MIN_WRITE_BYTES = 4096;
+/** Written at once, within the turn, when this much is gathered: bounds the memory and the write. */
+const MAX_GATHERED_CHARS = 64 * 1024;
+/** A non-blocking pipe (stdout read by a slow reader) is full: wait this long and write the rest. */
+const FULL_PIPE_WAIT_MS = 1;
 
 export interface LogDestination {
   write(line: string): void;
@@ -13,26 +16,38 @@ export interface LogDestination {
 }
 
 /**
- * Tried and measured (docs/benchmarks.md): an asynchronous SonicBoom (`sync: false`) also batches, but a
- * write in flight on the thread pool when the process exits is lost; a per-turn synchronous write is not.
+ * Measured and dropped (docs/benchmarks.md): pino.destination with `sync: false` batches as well, but a write
+ * in flight on the thread pool when the process exits is lost; SonicBoom's flushSync, called per turn, also
+ * fsyncs the file each time, which cost more than the writes it saved.
  */
 export function createTurnBufferedDestination(fd = 1): LogDestination {
-  const sink = pino.destination({ dest: fd, sync: true, minLength: MIN_WRITE_BYTES });
-  let flushScheduled = false;
-  const flushTurn = () => {
-    flushScheduled = false;
-    sink.flushSync();
+  let gathered = '';
+  const flushSync = () => {
+    if (gathered === '') return;
+    let bytes = Buffer.from(gathered);
+    gathered = '';
+    while (bytes.length > 0) bytes = bytes.subarray(writeSomeSync(fd, bytes));
   };
   return {
     write(line) {
-      sink.write(line);
       // One immediate per turn, not per line: it runs after the turn's I/O callbacks (the requests answered).
-      if (flushScheduled) return;
-      flushScheduled = true;
-      setImmediate(flushTurn);
+      if (gathered === '') setImmediate(flushSync);
+      gathered += line;
+      if (gathered.length >= MAX_GATHERED_CHARS) flushSync();
     },
-    flushSync: () => sink.flushSync(),
+    flushSync,
   };
+}
+
+/** Bytes written (0 while a non-blocking pipe is full, after a short wait). */
+function writeSomeSync(fd: number, bytes: Buffer): number {
+  try {
+    return writeSync(fd, bytes);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, FULL_PIPE_WAIT_MS);
+    return 0;
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   toUser,
   toUserWithDeviceState,
   USER_BY_ID_SQL,
-  USER_WITH_DEVICE_STATE_SQL,
+  USER_COLUMNS,
   type UserRow,
   type UserWithDeviceStateRow,
 } from './repositories/principals.js';
@@ -47,7 +47,13 @@ const types = {
  * once (pg copies it per query and takes the values apart).
  */
 const USER_BY_ID = { name: 'principal-mfa:user-by-id', text: USER_BY_ID_SQL.replace('?', '$1') };
-const USER_WITH_DEVICE_STATE = { name: 'principal-mfa:user-with-device-state', text: USER_WITH_DEVICE_STATE_SQL.replace('?', '$1') };
+/** The gate's read: the user and its device state in one round trip. */
+const USER_WITH_DEVICE_STATE = {
+  name: 'principal-mfa:user-with-device-state',
+  text:
+    `select ${USER_COLUMNS.map((c) => `users.${c}`).join(', ')}, mfa_devices.device_name, mfa_devices.activated_at, mfa_devices.turned_on ` +
+    'from users left join mfa_devices on mfa_devices.user_id = users.id where users.id = $1',
+};
 /** Columns named after DeviceState's fields (and `turned_on = 1` a boolean here): the row is the domain object, nothing to map. */
 const DEVICE_STATE = {
   name: 'principal-mfa:device-state',

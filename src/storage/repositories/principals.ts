@@ -58,11 +58,6 @@ export interface UserWithDeviceState {
 /** The device columns are null when the user has no device (the left join found none). */
 export type UserWithDeviceStateRow = UserRow & { [K in keyof DeviceStateRow]: DeviceStateRow[K] | null };
 
-/** The gate's hot read by id, for the drivers' prepared statements: one round trip, one freshness check. */
-export const USER_WITH_DEVICE_STATE_SQL =
-  `select ${USER_COLUMNS.map((c) => `users.${c}`).join(', ')}, mfa_devices.device_name, mfa_devices.activated_at, mfa_devices.turned_on ` +
-  'from users left join mfa_devices on mfa_devices.user_id = users.id where users.id = ?';
-
 export const toUserWithDeviceState = (row: UserWithDeviceStateRow): UserWithDeviceState => ({
   user: toUser(row),
   device: row.device_name === null ? undefined : toDeviceState(row as DeviceStateRow),
