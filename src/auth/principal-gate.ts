@@ -62,8 +62,8 @@ function refuseApplications(claims: AccessTokenClaims): void {
 }
 
 /**
- * One of our users by the id in `sub`, with its MFA device state: one statement (and on SQLite one freshness
- * check) serves both the gate and the status route. Returns the store's promise as it is: no extra tick.
+ * One of our users by the id in `sub`, with its MFA device state: one read (one PostgreSQL round trip, one
+ * SQLite freshness check) serves both the gate and the status route. Returns the store's promise as it is: no extra tick.
  */
 function findOwnUser(services: Services, subject: string): Promise<UserWithDeviceState | undefined> | undefined {
   const userId = userIdFromSubject(subject);

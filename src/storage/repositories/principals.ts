@@ -49,7 +49,7 @@ export const USER_COLUMNS = ['id', 'username', 'domain', 'org_id', 'enabled', 'p
 /** The hot read by id, for the drivers' prepared statements (sqlite-hot-reads.ts, postgres.ts). */
 export const USER_BY_ID_SQL = `select ${USER_COLUMNS.join(', ')} from users where id = ?`;
 
-/** A user with the state of its MFA device (undefined: none): what the principal-API gate reads, in one statement. */
+/** A user with the state of its MFA device (undefined: none): what the principal-API gate reads, in one read. */
 export interface UserWithDeviceState {
   user: User;
   device: DeviceState | undefined;
@@ -80,7 +80,7 @@ export function createPrincipalsRepository(db: Kysely<Database>, hot?: Pick<HotR
         return row && toUser(row);
       }),
 
-    /** The current user and device rows, in one statement (the status route needs both). */
+    /** The current user and device rows in one read (the status route needs both): a LEFT JOIN here and on PostgreSQL. */
     findByIdWithDeviceState:
       hot?.findUserWithDeviceState ??
       (async (id: string): Promise<UserWithDeviceState | undefined> => {
