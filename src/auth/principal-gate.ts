@@ -1,7 +1,7 @@
 // The access-token gate of the principal API, one named step after another in this order: read the token →
 // verify it → limit requests per principal → refuse applications → find the user (in the store on every
-// request, so a disable or delete by the CLI wins at once; our own users are read while the limit is counted)
-// → refuse a disabled user.
+// request, so a disable or delete by the CLI wins at once; on PostgreSQL our own users are read while the limit
+// is counted) → refuse a disabled user.
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { ApiError } from '../errors.js';
 import { type RateLimitDecision, rateLimitHeaders } from '../limits/rate-limiter.js';
@@ -25,21 +25,18 @@ export function authenticatePrincipal(services: Services): preHandlerAsyncHookHa
     // Our own tokens (the hot path) compare one string; an outside issuer's subjects get its name as a
     // prefix so that they can never share a limit with ours or another issuer's.
     const own = claims.iss === services.config.issuer;
-    // One of our own users (the hot path) is read while the limit is counted: a remote limiter (Redis) and
-    // the store answer concurrently. The read changes nothing, and its answer is looked at only after the
-    // limit and application checks, so their errors still come first.
-    const ownUser = own && typeof claims.username === 'string' ? findOwnUser(services, claims.sub) : undefined;
-    let decision: RateLimitDecision;
-    try {
-      decision = await services.limits.requests.consume(own ? claims.sub : `${claims.iss} ${claims.sub}`);
-      // Everything behind this gate is principal data: never cached by a proxy or browser.
-      reply.headers({ ...allowedRequestHeaders(decision), 'Cache-Control': 'no-store' });
-    } catch (error) {
-      ownUser?.catch(() => undefined); // its outcome no longer matters: never an unhandled rejection
-      throw error;
-    }
+    // On PostgreSQL one of our own users (the hot path) is read while the limit is counted, so that the store's
+    // and a remote limiter's (Redis) round trips overlap. The read changes nothing, and its answer is looked at
+    // only after the limit and application checks, so their errors still come first. (SQLite reads at once
+    // anyway: nothing to overlap, and no extra promise.)
+    const early = own && services.store.kind === 'postgres' && typeof claims.username === 'string' ? findOwnUser(services, claims.sub) : undefined;
+    // It may fail while the limit is awaited: marked as handled now, and still awaited (and thrown) below.
+    early?.catch(ignoreHere);
+    const decision = await services.limits.requests.consume(own ? claims.sub : `${claims.iss} ${claims.sub}`);
+    // Everything behind this gate is principal data: never cached by a proxy or browser.
+    reply.headers({ ...allowedRequestHeaders(decision), 'Cache-Control': 'no-store' });
     refuseApplications(claims);
-    const state = own ? await ownUser : undefined;
+    const state = own ? await (early ?? findOwnUser(services, claims.sub)) : undefined;
     const user = own ? state?.user : await findOutsideUser(services, claims);
     if (!user) throw new ApiError('principal_not_found');
     if (!user.enabled) throw new ApiError('user_disabled');
@@ -48,6 +45,8 @@ export function authenticatePrincipal(services: Services): preHandlerAsyncHookHa
     request.principalState = state ?? null;
   };
 }
+
+const ignoreHere = () => undefined;
 
 /** The rate-limit headers of an allowed request; over the limit, a 429 carrying them. */
 function allowedRequestHeaders(decision: RateLimitDecision): Record<string, string> {
