@@ -1,7 +1,6 @@
 // The principals repository (users table): local users and outside principals, as User objects.
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { HotReads } from './index.js';
 import { type DeviceState, type DeviceStateRow, toDeviceState } from './devices.js';
 
 export interface User {
@@ -69,7 +68,13 @@ const ROWS_PER_STATEMENT = 500;
 export type PrincipalsRepository = ReturnType<typeof createPrincipalsRepository>;
 
 /** The driver's hot reads replace the plain reads by id (chosen once, when the store opens). */
-export function createPrincipalsRepository(db: Kysely<Database>, hot?: Pick<HotReads, 'findUserById' | 'findUserWithDeviceState'>) {
+export function createPrincipalsRepository(
+  db: Kysely<Database>,
+  hot?: {
+    findUserById(id: string): Promise<User | undefined>;
+    findUserWithDeviceState(id: string): Promise<UserWithDeviceState | undefined>;
+  },
+) {
   const users = () => db.selectFrom('users').select(USER_COLUMNS);
   return {
     /** The current row on every call: disable/delete by the CLI must win on the next request. */
