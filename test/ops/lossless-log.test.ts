@@ -1,30 +1,18 @@
 // The access log is lossless: log lines are gathered and written once per event-loop turn, and a real
 // `serve` process killed with SIGTERM under load still writes one line for every request it answered.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
+import { spawnServe } from './support/serve-process.js';
 
-const ENTRY = join(import.meta.dirname, 'support', 'cli-entry.ts');
 const STATUS = '/csp/gateway/iam/vmwid/api/principal/mfa/status';
 const CONNECTIONS = 16;
 /** Answers before the SIGTERM: enough that many turns' worth of lines are gathered and written. */
 const ANSWERS_BEFORE_SIGTERM = 2_000;
 
 test('SIGTERM under load: every answered request has its access-log line', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pmfa-lossless-log-'));
-  const keyFile = join(dir, 'master.key');
-  writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', ENTRY, 'serve', '--port', '0', '--database', `sqlite:${join(dir, 'db.sqlite')}`, '--master-key-file', keyFile, '--log-level', 'info'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const serve = spawnServe('lossless-log', ['--port', '0', '--log-level', 'info']);
+  const { child, exited } = serve;
   const logs: Array<Record<string, unknown>> = [];
   const stdoutClosed = new Promise((resolve) => child.stdout!.once('close', resolve));
   let onListening: (address: string) => void = () => undefined;
@@ -66,7 +54,6 @@ test('SIGTERM under load: every answered request has its access-log line', async
     assert.deepEqual(missing, [], `${missing.length} of ${answered.length} answered requests have no log line`);
     assert.ok(logs.some((l) => l.msg === 'draining and shutting down'));
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    serve.dispose();
   }
 });
