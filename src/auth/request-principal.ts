@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
 import type { User } from '../principals/users.js';
+import type { UserWithDeviceState } from '../storage/repositories/principals.js';
 import type { AccessTokenClaims } from '../tokens/claims.js';
 
 declare module 'fastify' {
@@ -10,6 +11,8 @@ declare module 'fastify' {
     principal: User | null;
     /** The verified claims of that access token; null until the gate passed. */
     claims: AccessTokenClaims | null;
+    /** The principal with its MFA device state, when the gate read both in one statement (our own tokens); else null. */
+    principalState: UserWithDeviceState | null;
   }
 }
 
@@ -17,6 +20,7 @@ declare module 'fastify' {
 export function decoratePrincipal(app: FastifyInstance): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('claims', null);
+  app.decorateRequest('principalState', null);
 }
 
 /**

@@ -6,6 +6,7 @@ import { createServices } from '../services.js';
 import { printDevQuickstart } from './dev-quickstart.js';
 import { isClusterWorker, isFirstWorker, runClusterPrimary } from './serve-cluster.js';
 import { CliError, type CliIo } from './common.js';
+import { createTurnBufferedDestination, flushLogOnExit } from './log-destination.js';
 import { resolveServeMasterKey } from './master-key.js';
 
 export async function serveCommand(args: string[], io: CliIo): Promise<void> {
@@ -16,7 +17,9 @@ export async function serveCommand(args: string[], io: CliIo): Promise<void> {
     if (error instanceof ConfigError) throw new CliError(error.message);
     throw error;
   }
-  const logger = pino({ level: config.logLevel, base: { service: 'principal-mfa' } });
+  const destination = createTurnBufferedDestination();
+  const logger = pino({ level: config.logLevel, base: { service: 'principal-mfa' } }, destination);
+  flushLogOnExit(logger, destination);
   // Refuse to start without the key that seals TOTP seeds and signing keys (before opening anything else).
   const masterKey = await resolveServeMasterKey(config);
   if (config.workers > 1 && !isClusterWorker()) {
@@ -39,7 +42,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<void> {
     logger.info({ signal }, 'draining and shutting down');
     await app.close(); // stops accepting, waits for in-flight requests
     await services.close();
-    process.exit(0);
+    process.exit(0); // the 'exit' handler writes the log lines still gathered
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));

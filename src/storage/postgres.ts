@@ -4,7 +4,14 @@ import pg from 'pg';
 import type { Driver } from './driver.js';
 import { createKyselyQueryRunner } from './query-runner.js';
 import type { HotReads } from './repositories/index.js';
-import { toUser, USER_BY_ID_SQL, type UserRow } from './repositories/principals.js';
+import {
+  toUser,
+  toUserWithDeviceState,
+  USER_BY_ID_SQL,
+  USER_COLUMNS,
+  type UserRow,
+  type UserWithDeviceStateRow,
+} from './repositories/principals.js';
 import type { Database } from './schema.js';
 
 /** Timeouts and pool size; an unreachable or stuck server must turn into an error within seconds. */
@@ -34,21 +41,38 @@ const types = {
   },
 } as pg.CustomTypesConfig;
 
-/** The same statement as SQLite's, in PostgreSQL's placeholder syntax. */
-const USER_BY_ID_PG = USER_BY_ID_SQL.replace('?', '$1');
+/**
+ * The hot reads as named prepared statements: parsed and planned once per connection instead of on every
+ * request. The same statements as SQLite's, in PostgreSQL's placeholder syntax; each config object is built
+ * once (pg copies it per query and takes the values apart).
+ */
+const USER_BY_ID = { name: 'principal-mfa:user-by-id', text: USER_BY_ID_SQL.replace('?', '$1') };
+/** The gate's read: the user and its device state in one round trip. */
+const USER_WITH_DEVICE_STATE = {
+  name: 'principal-mfa:user-with-device-state',
+  text:
+    `select ${USER_COLUMNS.map((c) => `users.${c}`).join(', ')}, mfa_devices.device_name, mfa_devices.activated_at, mfa_devices.turned_on ` +
+    'from users left join mfa_devices on mfa_devices.user_id = users.id where users.id = $1',
+};
 /** Columns named after DeviceState's fields (and `turned_on = 1` a boolean here): the row is the domain object, nothing to map. */
-const DEVICE_STATE_PG = 'select device_name as "deviceName", activated_at as "activatedAt", turned_on = 1 as "turnedOn" from mfa_devices where user_id = $1';
+const DEVICE_STATE = {
+  name: 'principal-mfa:device-state',
+  text: 'select device_name as "deviceName", activated_at as "activatedAt", turned_on = 1 as "turnedOn" from mfa_devices where user_id = $1',
+};
 
-/** The hot reads as named prepared statements: parsed and planned once per connection instead of on every request. */
 function createPostgresHotReads(pool: pg.Pool): HotReads {
   return {
     async findUserById(id) {
-      const { rows } = await pool.query<UserRow>({ name: 'principal-mfa:user-by-id', text: USER_BY_ID_PG, values: [id] });
+      const { rows } = await pool.query<UserRow>(USER_BY_ID, [id]);
       return rows[0] && toUser(rows[0]);
     },
     async findDeviceState(userId) {
-      const { rows } = await pool.query({ name: 'principal-mfa:device-state', text: DEVICE_STATE_PG, values: [userId] });
+      const { rows } = await pool.query(DEVICE_STATE, [userId]);
       return rows[0];
+    },
+    async findUserWithDeviceState(id) {
+      const { rows } = await pool.query<UserWithDeviceStateRow>(USER_WITH_DEVICE_STATE, [id]);
+      return rows[0] && toUserWithDeviceState(rows[0]);
     },
   };
 }

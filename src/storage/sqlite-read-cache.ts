@@ -7,34 +7,25 @@ import type BetterSqlite3 from 'better-sqlite3';
 
 const MAX_ENTRIES = 100_000;
 
-class VersionedRowCache {
-  private readonly rows = new Map<string, unknown>();
-  private version: unknown;
-  private readonly versionStatement: BetterSqlite3.Statement;
-
-  constructor(reader: BetterSqlite3.Database) {
-    this.versionStatement = reader.prepare('PRAGMA data_version').pluck();
-  }
-
-  read<T>(key: string, load: () => T): T {
-    const version = this.versionStatement.get();
-    if (version !== this.version) {
-      this.rows.clear();
-      this.version = version;
+/**
+ * A read by key through the cache: one `data_version` check per call, so a request that needs several
+ * rows should fetch them with one call (one statement) rather than one call per row. `load` runs on a miss;
+ * no closure or key string is built per call.
+ */
+export function createVersionedCache<T>(reader: BetterSqlite3.Database, load: (key: string) => T): (key: string) => T {
+  const versionStatement = reader.prepare('PRAGMA data_version').pluck();
+  const rows = new Map<string, T>();
+  let version: unknown;
+  return (key) => {
+    const current = versionStatement.get();
+    if (current !== version) {
+      rows.clear();
+      version = current;
     }
-    if (this.rows.has(key)) return this.rows.get(key) as T;
-    const row = load();
-    if (this.rows.size >= MAX_ENTRIES) this.rows.delete(this.rows.keys().next().value as string);
-    this.rows.set(key, row);
+    if (rows.has(key)) return rows.get(key) as T;
+    const row = load(key);
+    if (rows.size >= MAX_ENTRIES) rows.delete(rows.keys().next().value as string);
+    rows.set(key, row);
     return row;
-  }
-}
-
-const caches = new WeakMap<BetterSqlite3.Database, VersionedRowCache>();
-
-/** The row for `key` (namespaced by the caller, e.g. `user:<id>`), loaded by `load` when not cached. */
-export function readThroughVersionedCache<T>(reader: BetterSqlite3.Database, key: string, load: () => T): T {
-  let cache = caches.get(reader);
-  if (!cache) caches.set(reader, (cache = new VersionedRowCache(reader)));
-  return cache.read(key, load);
+  };
 }

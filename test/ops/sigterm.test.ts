@@ -1,30 +1,15 @@
 // SIGTERM on a real `serve` process: it stops accepting, finishes the request in flight, closes its
 // store and exits 0.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { eventually, freePort } from '../support/infra.js';
-
-const ENTRY = join(import.meta.dirname, 'support', 'cli-entry.ts');
+import { spawnServe } from './support/serve-process.js';
 
 test('SIGTERM mid-request drains the request in flight, refuses new connections and exits 0', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pmfa-sigterm-'));
-  const keyFile = join(dir, 'master.key');
-  writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', ENTRY, 'serve', '--port', '0', '--database', `sqlite:${join(dir, 'db.sqlite')}`, '--master-key-file', keyFile],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const serve = spawnServe('sigterm', ['--port', '0']);
+  const { child, exited } = serve;
   try {
     const logs: Array<Record<string, unknown>> = [];
     const waiters: Array<() => void> = [];
@@ -83,37 +68,14 @@ test('SIGTERM mid-request drains the request in flight, refuses new connections 
     assert.match(response, /"errorCode":"invalid_grant"/);
     assert.equal(await exited, 0);
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    serve.dispose();
   }
 });
 
 test('serve --workers 2 runs two server processes on one port and stops them all on SIGTERM with exit 0', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pmfa-workers-'));
-  const keyFile = join(dir, 'master.key');
-  writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      ENTRY,
-      'serve',
-      '--workers',
-      '2',
-      '--port',
-      String(port),
-      '--database',
-      `sqlite:${join(dir, 'db.sqlite')}`,
-      '--master-key-file',
-      keyFile,
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const serve = spawnServe('workers', ['--workers', '2', '--port', String(port)]);
+  const { child, exited } = serve;
   const messages: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
     try {
@@ -130,7 +92,6 @@ test('serve --workers 2 runs two server processes on one port and stops them all
     assert.equal(messages.filter((m) => m === 'draining and shutting down').length, 2);
     assert.ok(messages.includes('all workers stopped'));
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    serve.dispose();
   }
 });

@@ -5,7 +5,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { systemClock } from '../../src/clock.js';
 import { getMfaStatus } from '../../src/mfa/status.js';
 import { createUser, deleteUser, findUserById, setUserEnabled } from '../../src/principals/users.js';
-import { sqlitePath } from '../../src/storage/database.js';
+import { openStore, sqlitePath } from '../../src/storage/database.js';
+import { toMfaStatus } from '../../src/mfa/status.js';
 import { createTestStore, testBackend, type TestStore } from '../support/store.js';
 
 describe('SQLite hot reads', { concurrency: false }, () => {
@@ -52,6 +53,27 @@ describe('SQLite hot reads', { concurrency: false }, () => {
       assert.equal(await findUserById(store, user.id), undefined);
     } finally {
       other.close();
+    }
+  });
+
+  it('the user and device read in one statement (the gate) sees changes made through another connection on the very next read', async () => {
+    const { store, url } = testStore;
+    const user = await createUser(store, systemClock, { username: 'cached-3' });
+    const cli = await openStore(url); // as the admin CLI: a connection (pool) of its own
+    try {
+      const read = () => store.principals.findByIdWithDeviceState(user.id);
+      assert.deepEqual(await read(), { user, device: undefined });
+      await cli.principals.setEnabled(user.id, false);
+      assert.equal((await read())?.user.enabled, false);
+      await cli.devices.upsertPending({ userId: user.id, deviceName: 'phone', secretCiphertext: 'x', algorithm: 'SHA1', digits: 6, periodSeconds: 30, createdAt: 1 });
+      assert.deepEqual((await read())?.device, { deviceName: 'phone', activatedAt: null, turnedOn: false });
+      assert.equal(await cli.devices.claimTimeStep({ userId: user.id, secretCiphertext: 'x' }, 7, 1_767_225_600_000), true);
+      const state = await read();
+      assert.deepEqual(toMfaStatus(state!.user, state!.device), { activated: true, deviceName: 'phone', turnedOn: true, username: 'cached-3' });
+      await cli.principals.delete(user.id);
+      assert.equal(await read(), undefined);
+    } finally {
+      await cli.close();
     }
   });
 });

@@ -6,7 +6,7 @@ import { type AuditRepository, createAuditRepository } from './audit.js';
 import { type ClientsRepository, createClientsRepository } from './clients.js';
 import { createDevicesRepository, type DeviceState, type DevicesRepository } from './devices.js';
 import { createLockoutsRepository, type LockoutsRepository } from './lockouts.js';
-import { createPrincipalsRepository, type PrincipalsRepository, type User } from './principals.js';
+import { createPrincipalsRepository, type PrincipalsRepository, type User, type UserWithDeviceState } from './principals.js';
 import { createRecoveryCodesRepository, type RecoveryCodesRepository } from './recovery-codes.js';
 import { createSigningKeysRepository, type SigningKeysRepository } from './signing-keys.js';
 
@@ -29,11 +29,12 @@ export interface Repositories {
 export interface HotReads {
   findUserById(id: string): Promise<User | undefined>;
   findDeviceState(userId: string): Promise<DeviceState | undefined>;
+  findUserWithDeviceState(id: string): Promise<UserWithDeviceState | undefined>;
 }
 
 export function createRepositories(db: Kysely<Database>, hot?: HotReads): Repositories {
   return {
-    principals: createPrincipalsRepository(db, hot?.findUserById),
+    principals: createPrincipalsRepository(db, hot),
     devices: createDevicesRepository(db, hot?.findDeviceState),
     recoveryCodes: createRecoveryCodesRepository(db),
     lockouts: createLockoutsRepository(db),

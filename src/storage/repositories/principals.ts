@@ -1,6 +1,7 @@
 // The principals repository (users table): local users and outside principals, as User objects.
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import { type DeviceState, type DeviceStateRow, toDeviceState } from './devices.js';
 
 export interface User {
   id: string;
@@ -47,21 +48,54 @@ export const USER_COLUMNS = ['id', 'username', 'domain', 'org_id', 'enabled', 'p
 /** The hot read by id, for the drivers' prepared statements (sqlite-hot-reads.ts, postgres.ts). */
 export const USER_BY_ID_SQL = `select ${USER_COLUMNS.join(', ')} from users where id = ?`;
 
+/** A user with the state of its MFA device (undefined: none): what the principal-API gate reads, in one read. */
+export interface UserWithDeviceState {
+  user: User;
+  device: DeviceState | undefined;
+}
+
+/** The device columns are null when the user has no device (the left join found none). */
+export type UserWithDeviceStateRow = UserRow & { [K in keyof DeviceStateRow]: DeviceStateRow[K] | null };
+
+export const toUserWithDeviceState = (row: UserWithDeviceStateRow): UserWithDeviceState => ({
+  user: toUser(row),
+  device: row.device_name === null ? undefined : toDeviceState(row as DeviceStateRow),
+});
+
 /** Rows per INSERT statement (SQLite allows 32766 bound values; 7 columns each). */
 const ROWS_PER_STATEMENT = 500;
 
 export type PrincipalsRepository = ReturnType<typeof createPrincipalsRepository>;
 
-/** `findUserById` replaces the plain read by id with a driver's hot read (chosen once, when the store opens). */
-export function createPrincipalsRepository(db: Kysely<Database>, findUserById?: (id: string) => Promise<User | undefined>) {
+/** The driver's hot reads replace the plain reads by id (chosen once, when the store opens). */
+export function createPrincipalsRepository(
+  db: Kysely<Database>,
+  hot?: {
+    findUserById(id: string): Promise<User | undefined>;
+    findUserWithDeviceState(id: string): Promise<UserWithDeviceState | undefined>;
+  },
+) {
   const users = () => db.selectFrom('users').select(USER_COLUMNS);
   return {
     /** The current row on every call: disable/delete by the CLI must win on the next request. */
     findById:
-      findUserById ??
+      hot?.findUserById ??
       (async (id: string): Promise<User | undefined> => {
         const row = await users().where('id', '=', id).executeTakeFirst();
         return row && toUser(row);
+      }),
+
+    /** The current user and device rows in one read (the status route needs both): a LEFT JOIN here and on PostgreSQL. */
+    findByIdWithDeviceState:
+      hot?.findUserWithDeviceState ??
+      (async (id: string): Promise<UserWithDeviceState | undefined> => {
+        const row = await db
+          .selectFrom('users')
+          .leftJoin('mfa_devices', 'mfa_devices.user_id', 'users.id')
+          .select([...USER_COLUMNS.map((c) => `users.${c}` as const), 'mfa_devices.device_name', 'mfa_devices.activated_at', 'mfa_devices.turned_on'])
+          .where('users.id', '=', id)
+          .executeTakeFirst();
+        return row && toUserWithDeviceState(row);
       }),
 
     /** The principal without an outside issuer that owns this name in the domain. */
