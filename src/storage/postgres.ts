@@ -4,14 +4,7 @@ import pg from 'pg';
 import type { Driver } from './driver.js';
 import { createKyselyQueryRunner } from './query-runner.js';
 import type { HotReads } from './repositories/index.js';
-import {
-  toUser,
-  toUserWithDeviceState,
-  USER_BY_ID_SQL,
-  USER_COLUMNS,
-  type UserRow,
-  type UserWithDeviceStateRow,
-} from './repositories/principals.js';
+import { toUser, toUserWithDeviceState, USER_BY_ID_SQL, USER_COLUMNS, type UserRow, type UserWithDeviceStateRow } from './repositories/principals.js';
 import type { Database } from './schema.js';
 
 /** Timeouts and pool size; an unreachable or stuck server must turn into an error within seconds. */

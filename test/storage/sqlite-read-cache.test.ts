@@ -65,7 +65,15 @@ describe('SQLite hot reads', { concurrency: false }, () => {
       assert.deepEqual(await read(), { user, device: undefined });
       await cli.principals.setEnabled(user.id, false);
       assert.equal((await read())?.user.enabled, false);
-      await cli.devices.upsertPending({ userId: user.id, deviceName: 'phone', secretCiphertext: 'x', algorithm: 'SHA1', digits: 6, periodSeconds: 30, createdAt: 1 });
+      await cli.devices.upsertPending({
+        userId: user.id,
+        deviceName: 'phone',
+        secretCiphertext: 'x',
+        algorithm: 'SHA1',
+        digits: 6,
+        periodSeconds: 30,
+        createdAt: 1,
+      });
       assert.deepEqual((await read())?.device, { deviceName: 'phone', activatedAt: null, turnedOn: false });
       assert.equal(await cli.devices.claimTimeStep({ userId: user.id, secretCiphertext: 'x' }, 7, 1_767_225_600_000), true);
       const state = await read();
