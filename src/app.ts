@@ -3,6 +3,8 @@ import '@fastify/swagger'; // route schema types: summary, tags, security
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { auditRoutes } from './audit/routes.js';
+import { webauthnChallengeRoute } from './authenticators/challenge-route.js';
+import { authenticatorRoutes } from './authenticators/routes.js';
 import { limitFailedAuth } from './auth/failed-auth-limit.js';
 import { principalApi } from './auth/principal-api.js';
 import { ApiError } from './errors.js';
@@ -78,8 +80,11 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // Root-level hooks (request count/latency, refusals) must exist before the routes they observe.
   registerMetrics(app, services.metrics);
   await app.register(tokenRoutes(services));
+  await app.register(webauthnChallengeRoute(services));
   // Every route behind the csp-auth-token gate, in one plugin with the gate as its one hook.
-  await app.register(principalApi(services, [mfaRoutes(services), deviceRoutes(services), auditRoutes(services), profileRoutes(services)]));
+  await app.register(
+    principalApi(services, [mfaRoutes(services), deviceRoutes(services), authenticatorRoutes(services), auditRoutes(services), profileRoutes(services)]),
+  );
   await app.register(opsRoutes(services));
   if (services.config.eventLoopStats) await app.register(eventLoopDelayRoute());
   // The self-service page (GET /mfa and its assets): untagged, so not part of the API document.

@@ -40,6 +40,10 @@ export interface Config {
   readonly auditRetentionDays: number;
   /** Opt-in (benchmarks): measure event-loop delay and serve it at POST /debug/event-loop-delay. Off by default. */
   readonly eventLoopStats: boolean;
+  /** WebAuthn relying party id (a registrable domain); unset: the public URL's host (localhost for a loopback address). */
+  readonly webauthnRpId: string | undefined;
+  /** The origin browsers run the pages that use passkeys on; unset: the public URL's origin. */
+  readonly webauthnOrigin: string | undefined;
 }
 
 export type TrustProxy = boolean | number | readonly string[];
@@ -70,6 +74,8 @@ export const DEFAULTS: Config = Object.freeze({
   apiTokenExchangesPerMinute: 60,
   auditRetentionDays: 400,
   eventLoopStats: false,
+  webauthnRpId: undefined,
+  webauthnOrigin: undefined,
 });
 
 /** Flag name, environment variable, and how to read it. */
@@ -95,6 +101,8 @@ const OPTIONS = {
   apiTokenExchangesPerMinute: { flag: 'api-token-exchanges-per-minute', env: 'PRINCIPAL_MFA_API_TOKEN_EXCHANGES_PER_MINUTE', kind: 'positive' },
   auditRetentionDays: { flag: 'audit-retention-days', env: 'PRINCIPAL_MFA_AUDIT_RETENTION_DAYS', kind: 'count' },
   eventLoopStats: { flag: 'event-loop-stats', env: 'PRINCIPAL_MFA_EVENT_LOOP_STATS', kind: 'boolean' },
+  webauthnRpId: { flag: 'webauthn-rp-id', env: 'PRINCIPAL_MFA_WEBAUTHN_RP_ID', kind: 'string' },
+  webauthnOrigin: { flag: 'webauthn-origin', env: 'PRINCIPAL_MFA_WEBAUTHN_ORIGIN', kind: 'url' },
 } as const;
 
 type OptionKey = keyof typeof OPTIONS;

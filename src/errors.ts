@@ -60,6 +60,12 @@ export const ERRORS = {
   mfa_unavailable: spec(500, MODULE.mfa, 8, 'MFA is not available: the server has no master key.'),
   insufficient_user_authentication: spec(401, MODULE.mfa, 9, 'This operation needs a recent second factor: send a passcode, or sign in again with one.'),
 
+  // Passkeys and security keys (issue 12): WebAuthn registration and assertions, named authenticators
+  authenticator_not_found: spec(404, MODULE.mfa, 10, 'No such authenticator is registered for this principal.'),
+  webauthn_registration_refused: spec(400, MODULE.mfa, 11, 'The passkey registration was not accepted; request new registration options and try again.'),
+  webauthn_refused: spec(403, MODULE.mfa, 12, 'The passkey assertion is not valid.'),
+  invalid_webauthn: spec(401, MODULE.mfa, 13, 'The passkey assertion is not valid.'),
+
   // Audit (issue 3)
   invalid_audit_request: spec(400, MODULE.audit, 1, 'The audit log request is invalid.'),
 } as const satisfies Record<string, ErrorSpec>;

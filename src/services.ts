@@ -9,6 +9,8 @@ import { openStore, type Store } from './storage/database.js';
 import { AccessTokenIssuer, AccessTokenVerifier } from './tokens/access-tokens.js';
 import type { SignInGate } from './tokens/sign-in-gate.js';
 import { createMfaSignInGate } from './mfa/sign-in-gate.js';
+import { createPasskeySignInGate } from './authenticators/sign-in-gate.js';
+import { relyingPartyOf } from './authenticators/relying-party.js';
 import { loadMasterKey, MasterKeyError } from './secrets/master-key-file.js';
 import { KeyRing } from './tokens/key-ring.js';
 import { prepareSigningKeys, retiredKeyRetentionMs } from './tokens/signing-keys.js';
@@ -66,6 +68,14 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const events = createEvents();
   const limits = overrides.limits?.(events) ?? (await createLimits(config, events));
   const metrics = createMetrics(events);
+  const secondFactorDeps = {
+    store,
+    clock,
+    masterKey,
+    lockout: { threshold: config.lockoutThreshold, lockoutSeconds: config.lockoutSeconds },
+    events,
+    passcodeGuard: (key: string) => limits.passcodeGuard(key),
+  };
   return {
     config,
     clock,
@@ -74,14 +84,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     issuer,
     verifier,
     limits,
-    signInGate: createMfaSignInGate({
-      store,
-      clock,
-      masterKey,
-      lockout: { threshold: config.lockoutThreshold, lockoutSeconds: config.lockoutSeconds },
-      events,
-      passcodeGuard: (key) => limits.passcodeGuard(key),
-    }),
+    signInGate: createPasskeySignInGate({ ...secondFactorDeps, relyingParty: relyingPartyOf(config) }, createMfaSignInGate(secondFactorDeps)),
     masterKey,
     events,
     metrics,

@@ -17,6 +17,14 @@ export const AUDIT_ACTIONS = [
   // Ours: a wrong password confirming an MFA operation (it counts toward the lockout), and an admin unlock.
   'PASSWORD_VERIFICATION_FAILURE',
   'MFA_UNLOCK',
+  // Ours (issue 12): passkeys and security keys, beside CSP's device events.
+  'WEBAUTHN_REGISTRATION',
+  'WEBAUTHN_REGISTRATION_FAILURE',
+  'WEBAUTHN_NAME_UPDATE',
+  'WEBAUTHN_REMOVAL',
+  'WEBAUTHN_AUTHENTICATION_SUCCESS',
+  'WEBAUTHN_AUTHENTICATION_FAILURE',
+  'WEBAUTHN_SIGN_COUNT_REGRESSION',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

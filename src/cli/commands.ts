@@ -46,6 +46,8 @@ const SERVE_OPTIONS: readonly CliOption[] = [
   { usage: '[--master-key-file PATH]', help: '64 hex characters sealing MFA seeds and signing keys (required without --dev)' },
   { usage: '[--issuer URL]', help: 'the iss of every token signed here; the same on every copy' },
   { usage: '[--public-url URL]', help: 'the base URL clients reach, for the absolute URLs in discovery' },
+  { usage: '[--webauthn-rp-id DOMAIN]', help: "passkeys' relying party id (default: the public URL's host)" },
+  { usage: '[--webauthn-origin URL]', help: "the origin of the pages that use passkeys (default: the public URL's origin)" },
   { usage: '[--redis URL]', help: 'rate-limit counters in Redis, shared by every copy' },
   { usage: '[--workers N]', help: 'worker processes sharing the port (default 1)' },
   { usage: "[--trusted-issuer 'ISS[=JWKS];aud=A;azp=C']", help: 'also accept the access tokens of this issuer (repeatable)' },

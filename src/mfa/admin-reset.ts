@@ -1,4 +1,4 @@
-// Admin reset (CLI): removes a principal's device, recovery codes and lockout, audited as 'admin'.
+// Admin reset (CLI): removes a principal's device, passkeys, recovery codes and lockout, audited as 'admin'.
 import { ADMIN_ACTOR, recordAuditEvent } from '../audit/record.js';
 import type { Clock } from '../clock.js';
 import type { User } from '../principals/users.js';
@@ -9,8 +9,13 @@ import { deleteMfaState } from './device-store.js';
 export async function resetMfa(store: Store, clock: Clock, user: User): Promise<{ removed: boolean; deviceName?: string }> {
   return store.transaction(async (trx) => {
     const device = await trx.devices.findByUser(user.id);
+    const passkeyName = await trx.webauthnCredentials.findFirstName(user.id);
     await deleteMfaState(trx, user.id);
-    if (!device) return { removed: false };
+    if (!device) {
+      if (passkeyName === undefined) return { removed: false };
+      await recordAuditEvent(trx, { user, action: 'MFA_DEACTIVATION', deviceName: passkeyName, modifiedBy: ADMIN_ACTOR, eventDate: clock.now() });
+      return { removed: true, deviceName: passkeyName };
+    }
     await recordAuditEvent(trx, { user, action: 'MFA_DEACTIVATION', deviceName: device.deviceName, modifiedBy: ADMIN_ACTOR, eventDate: clock.now() });
     return { removed: true, deviceName: device.deviceName };
   });

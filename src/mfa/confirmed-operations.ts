@@ -8,8 +8,8 @@ import { deleteMfaState, type Device, isActivated, replaceRecoveryCodes } from '
 import type { MfaDeps } from './devices.js';
 import { confirmPassword } from './password-check.js';
 import { looksLikeRecoveryCode } from './recovery-codes.js';
-import { type Factor, withSecondFactor } from './second-factor.js';
-import { hasRecentSecondFactor, insufficientUserAuthentication, type TokenAuthentication } from './step-up.js';
+import { withSecondFactor } from './second-factor.js';
+import { hasRecentSecondFactor, insufficientUserAuthentication, type StepUpFactor, type TokenAuthentication } from './step-up.js';
 
 /** What the request brings to confirm the operation: body fields and the access token's own proof. */
 export interface Confirmation {
@@ -18,15 +18,16 @@ export interface Confirmation {
   token: TokenAuthentication;
 }
 
-const ANY_SECOND_FACTOR: readonly Factor[] = ['otp', 'recovery_code'];
-const STEP_UP = 'This operation needs a recent second factor: send a current passcode, or sign in again with a passcode.';
+/** A passcode, a recovery code or a passkey at a recent sign-in: each proves a second factor. */
+export const ANY_SECOND_FACTOR: readonly StepUpFactor[] = ['otp', 'recovery_code', 'hwk', 'swk'];
+export const STEP_UP = 'This operation needs a recent second factor: send a current passcode, or sign in again with a passcode.';
 // One recovery code must not buy ten new ones: only the device itself (now, or at a recent sign-in) may.
 const STEP_UP_DEVICE = 'New recovery codes need the MFA device: send a current passcode, or sign in again with a passcode (not a recovery code).';
 
-const isGiven = (value: string | undefined): value is string => value !== undefined && value !== '';
-const hasPassword = (user: User): boolean => user.passwordHash !== null;
+export const isGiven = (value: string | undefined): value is string => value !== undefined && value !== '';
+export const hasPassword = (user: User): boolean => user.passwordHash !== null;
 
-function requireStepUp(deps: MfaDeps, token: TokenAuthentication, factors: readonly Factor[], description: string): void {
+export function requireStepUp(deps: MfaDeps, token: TokenAuthentication, factors: readonly StepUpFactor[], description: string): void {
   if (!hasRecentSecondFactor(token, factors, deps.clock.now(), deps.stepUpMaxAgeSeconds))
     throw insufficientUserAuthentication(description, deps.stepUpMaxAgeSeconds);
 }
@@ -88,7 +89,9 @@ export async function removeDevice(deps: MfaDeps, user: User, proof: Confirmatio
     if (isGiven(proof.password)) await confirmPassword(deps, user, device.deviceName, proof.password);
   }
   await runConfirmed(deps, user, device, proof.passcode, true, async (trx, atMs) => {
-    await deleteMfaState(trx, user.id);
+    // With passkeys left MFA stays on: their recovery codes and the failure count stay too.
+    if ((await trx.webauthnCredentials.countForUser(user.id)) > 0) await trx.devices.deleteForUser(user.id);
+    else await deleteMfaState(trx, user.id);
     if (isActivated(device))
       await recordAuditEvent(trx, { user, action: 'MFA_DEACTIVATION', deviceName: device.deviceName, modifiedBy: user.username, eventDate: atMs });
     return {};

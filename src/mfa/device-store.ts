@@ -25,8 +25,10 @@ export async function consumeRecoveryCode(repos: Pick<Repositories, 'recoveryCod
   return repos.recoveryCodes.consume(userId, hashRecoveryCode(normalized), nowMs);
 }
 
-/** Removes the device, the recovery codes and the failure count: the principal starts from scratch. */
+/** Removes the device, the passkeys, the recovery codes and the failure count: the principal starts from scratch. */
 export async function deleteMfaState(repos: Repositories, userId: string): Promise<void> {
+  await repos.webauthnChallenges.deleteForUser(userId);
+  await repos.webauthnCredentials.deleteForUser(userId);
   await repos.recoveryCodes.deleteForUser(userId);
   await repos.devices.deleteForUser(userId);
   await repos.lockouts.deleteForUser(userId);

@@ -69,6 +69,8 @@ export async function activateDevice(deps: MfaDeps, user: User, passcode: string
     async (trx, { atMs }) => {
       const audit = { user, deviceName: device.deviceName, modifiedBy: user.username, eventDate: atMs };
       await recordAuditEvent(trx, { ...audit, action: 'MFA_ACTIVATION' });
+      // Recovery codes come with the first authenticator of any kind: a principal with passkeys keeps its set.
+      if ((await trx.webauthnCredentials.countForUser(user.id)) > 0) return { recoveryCodes: [] };
       const codes = await replaceRecoveryCodes(trx, user.id, atMs);
       await recordAuditEvent(trx, { ...audit, action: 'MFA_RECOVERY_CODES_GENERATION' });
       return { recoveryCodes: codes };

@@ -44,7 +44,17 @@ export function requireMasterKey(masterKey: Buffer | undefined): Buffer {
   return masterKey;
 }
 
-async function verifyOnce(trx: Repositories, deps: SecondFactorDeps, device: Device, input: string, options: VerifyOptions, nowMs: number): Promise<boolean> {
+async function verifyOnce(
+  trx: Repositories,
+  deps: SecondFactorDeps,
+  user: { id: string },
+  device: Device | undefined,
+  input: string,
+  options: VerifyOptions,
+  nowMs: number,
+): Promise<boolean> {
+  // No TOTP device (a principal with passkeys only): its recovery codes still stand in for a second factor.
+  if (!device) return options.acceptRecoveryCode && looksLikeRecoveryCode(input) && consumeRecoveryCode(trx, user.id, input, nowMs);
   if (isWellFormedPasscode(input)) {
     const seed = decryptSeed(requireMasterKey(deps.masterKey), device.secretCiphertext, device.userId);
     const step = findMatchingStep(seed, input, nowMs, {
@@ -71,7 +81,8 @@ async function verifyOnce(trx: Repositories, deps: SecondFactorDeps, device: Dev
 export async function withSecondFactor<T>(
   deps: SecondFactorDeps,
   user: { id: string; username: string },
-  device: Device,
+  /** Undefined for a principal with passkeys only: then only a recovery code is accepted. */
+  device: Device | undefined,
   input: string,
   options: VerifyOptions,
   action: (trx: Repositories, verified: Verified) => Promise<T>,
@@ -83,8 +94,8 @@ export async function withSecondFactor<T>(
   const outcome = await deps.store.transaction(async (trx) => {
     const reservation = await reserveAttempt(trx, user.id, nowMs, deps.lockout);
     if (!reservation.allowed) return { kind: 'locked' as const, retryAfterSeconds: reservation.retryAfterSeconds };
-    const accepted = await verifyOnce(trx, deps, device, input, options, nowMs);
-    const audit = { user, deviceName: device.deviceName, modifiedBy: user.username, eventDate: nowMs };
+    const accepted = await verifyOnce(trx, deps, user, device, input, options, nowMs);
+    const audit = { user, deviceName: device?.deviceName ?? null, modifiedBy: user.username, eventDate: nowMs };
     if (!accepted) {
       await recordAuditEvent(trx, { ...audit, action: factor === 'otp' ? 'MFA_AUTHENTICATION_FAILURE' : 'MFA_RECOVERY_CODE_AUTHENTICATION_FAILURE' });
       return { kind: 'refused' as const };

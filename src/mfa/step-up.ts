@@ -1,7 +1,9 @@
 // RFC 9470 step-up: whether the access token proves a recent second factor, and the challenge when it does not.
 import { ApiError } from '../errors.js';
 import type { AccessTokenClaims } from '../tokens/claims.js';
-import type { Factor } from './second-factor.js';
+
+/** `amr` values (RFC 8176) of a second factor: a passcode, a recovery code, a passkey (hardware or synced software key). */
+export type StepUpFactor = 'otp' | 'recovery_code' | 'hwk' | 'swk';
 
 /** How the principal signed in, as far as this service vouches for it. */
 export interface TokenAuthentication {
@@ -24,7 +26,7 @@ export function tokenAuthentication(claims: AccessTokenClaims, ownIssuer: string
 }
 
 /** Whether the token's second factor is one of `factors` and at most `maxAgeSeconds` old at `nowMs`. */
-export function hasRecentSecondFactor(auth: TokenAuthentication, factors: readonly Factor[], nowMs: number, maxAgeSeconds: number): boolean {
+export function hasRecentSecondFactor(auth: TokenAuthentication, factors: readonly StepUpFactor[], nowMs: number, maxAgeSeconds: number): boolean {
   if (auth.authTimeSeconds === undefined || !auth.amr.some((m) => (factors as readonly string[]).includes(m))) return false;
   const ageSeconds = nowMs / 1000 - auth.authTimeSeconds;
   return ageSeconds <= maxAgeSeconds && ageSeconds >= -CLOCK_TOLERANCE_SECONDS;

@@ -97,6 +97,33 @@ export interface AuditEventsTable {
   event_date: number;
 }
 
+/** A passkey or security key (migration 008); binary values as base64url text, flags as 0/1. */
+export interface WebauthnCredentialsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  credential_id: string;
+  public_key: string;
+  sign_count: number;
+  /** JSON array of AuthenticatorTransport hints. */
+  transports: string;
+  aaguid: string;
+  backup_eligible: number;
+  backed_up: number;
+  user_verified: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** A single-use WebAuthn challenge, stored as its SHA-256 so any copy of the service can finish it. */
+export interface WebauthnChallengesTable {
+  challenge_hash: string;
+  user_id: string;
+  purpose: string;
+  name: string | null;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   service_accounts: ServiceAccountsTable;
@@ -107,4 +134,6 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   mfa_lockouts: MfaLockoutsTable;
   audit_events: AuditEventsTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }

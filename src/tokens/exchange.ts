@@ -5,7 +5,7 @@ import { ApiError } from '../errors.js';
 import type { Events, GrantName } from '../events/events.js';
 import { guardApiTokenExchange } from '../limits/limits.js';
 import { findServiceAccount } from '../principals/service-accounts.js';
-import { findUserById, userSubject } from '../principals/users.js';
+import { findUserById, type User, userSubject } from '../principals/users.js';
 import { USER_PERMS } from './access-tokens.js';
 import { findApiTokenOwner } from './api-tokens.js';
 import { authenticateClient, type ClientCredentials } from './client-auth.js';
@@ -38,18 +38,39 @@ export async function announceGrant(events: Events, grant: GrantName, run: () =>
 }
 
 /** The API-token grant (POST …/api-tokens/authorize), announced as `api_token`. */
-export function exchangeApiToken(services: Services, apiToken: string, passcode: string | undefined, clientAddress: string): Promise<AccessTokenDto> {
-  return announceGrant(services.events, 'api_token', () => issueForApiToken(services, apiToken, passcode, clientAddress));
+export function exchangeApiToken(
+  services: Services,
+  apiToken: string,
+  passcode: string | undefined,
+  clientAddress: string,
+  webauthn?: string,
+): Promise<AccessTokenDto> {
+  return announceGrant(services.events, 'api_token', () => issueForApiToken(services, apiToken, passcode, clientAddress, webauthn));
 }
 
-/** The exchange itself, unannounced: the refresh_token grant runs it under its own name. */
-export async function issueForApiToken(services: Services, apiToken: string, passcode: string | undefined, clientAddress: string): Promise<AccessTokenDto> {
+/**
+ * The enabled user an API token belongs to, counted against the token's exchange limit: the exchange and
+ * the passkey challenge before it (POST …/auth/webauthn/challenge) share that limit.
+ */
+export async function findApiTokenUser(services: Services, apiToken: string): Promise<User> {
   const userId = await findApiTokenOwner(services.store, services.clock, apiToken);
   const user = userId === undefined ? undefined : await findUserById(services.store, userId);
   if (!user) throw new ApiError('invalid_grant');
   if (!user.enabled) throw new ApiError('user_disabled');
   await guardApiTokenExchange(services.limits, apiToken);
-  const proof = await services.signInGate.check(user, passcode, clientAddress);
+  return user;
+}
+
+/** The exchange itself, unannounced: the refresh_token grant runs it under its own name. */
+export async function issueForApiToken(
+  services: Services,
+  apiToken: string,
+  passcode: string | undefined,
+  clientAddress: string,
+  webauthn?: string,
+): Promise<AccessTokenDto> {
+  const user = await findApiTokenUser(services, apiToken);
+  const proof = await services.signInGate.check(user, passcode, clientAddress, webauthn);
   const issuedAt = nowSeconds(services.clock);
   const accessToken = await services.issuer.mint({
     sub: userSubject(user),

@@ -14,7 +14,7 @@ import { AUTHORIZE_GRANTS, type Grant, pickApiToken, runGrant, TOKEN_ENDPOINT_GR
 import { registerTokenBodyParsers } from './request-body.js';
 import { SIGNING_ALGORITHM } from './signing-keys.js';
 
-const API_TOKEN_FIELDS = ['api_token', 'refresh_token', 'passcode', 'scope'] as const;
+const API_TOKEN_FIELDS = ['api_token', 'refresh_token', 'passcode', 'webauthn', 'scope'] as const;
 
 // Fields of the API-token grant, in a form or a JSON object. Extra fields are allowed: clients send grant_type.
 const ApiTokenGrantBody = Type.Object({
@@ -23,6 +23,13 @@ const ApiTokenGrantBody = Type.Object({
   refresh_token: Type.Optional(Type.String({ description: 'The API token, older name.' })),
   passcode: Type.Optional(
     Type.String({ maxLength: 64, description: 'The MFA passcode from the registered device, or a recovery code; required when MFA is turned on.' }),
+  ),
+  webauthn: Type.Optional(
+    Type.String({
+      maxLength: 12288,
+      description:
+        'Instead of passcode: a passkey assertion, the AuthenticationResponseJSON (as a JSON string) answering a challenge from POST …/auth/webauthn/challenge.',
+    }),
   ),
   scope: Type.Optional(Type.String({ maxLength: 1024 })),
 });
@@ -91,7 +98,7 @@ export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
       async (request) => {
         const body = bodyOf(request);
         const apiToken = pickApiToken(body, request.query);
-        return exchangeApiToken(services, apiToken, optionalField(body, 'passcode'), request.ip);
+        return exchangeApiToken(services, apiToken, optionalField(body, 'passcode'), request.ip, optionalField(body, 'webauthn'));
       },
     );
   };

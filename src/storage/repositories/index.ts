@@ -9,6 +9,8 @@ import { createLockoutsRepository, type LockoutsRepository } from './lockouts.js
 import { createPrincipalsRepository, type PrincipalsRepository, type User, type UserWithDeviceState } from './principals.js';
 import { createRecoveryCodesRepository, type RecoveryCodesRepository } from './recovery-codes.js';
 import { createSigningKeysRepository, type SigningKeysRepository } from './signing-keys.js';
+import { createWebauthnChallengesRepository, type WebauthnChallengesRepository } from './webauthn-challenges.js';
+import { createWebauthnCredentialsRepository, type WebauthnCredentialsRepository } from './webauthn-credentials.js';
 
 export interface Repositories {
   readonly principals: PrincipalsRepository;
@@ -19,6 +21,8 @@ export interface Repositories {
   readonly signingKeys: SigningKeysRepository;
   readonly clients: ClientsRepository;
   readonly apiTokens: ApiTokensRepository;
+  readonly webauthnCredentials: WebauthnCredentialsRepository;
+  readonly webauthnChallenges: WebauthnChallengesRepository;
 }
 
 /**
@@ -42,5 +46,7 @@ export function createRepositories(db: Kysely<Database>, hot?: HotReads): Reposi
     signingKeys: createSigningKeysRepository(db),
     clients: createClientsRepository(db),
     apiTokens: createApiTokensRepository(db),
+    webauthnCredentials: createWebauthnCredentialsRepository(db),
+    webauthnChallenges: createWebauthnChallengesRepository(db),
   };
 }
