@@ -41,7 +41,8 @@ export async function authenticationOptions(
   const challenge = await issueChallenge(deps.store, user.id, 'authentication', deps.clock.now());
   return generateAuthenticationOptions({
     rpID: deps.relyingParty.id,
-    challenge,
+    // As bytes: the library base64url-encodes them into the very string stored (a string would be encoded once more).
+    challenge: Buffer.from(challenge, 'base64url'),
     timeout: 300_000,
     userVerification: 'preferred',
     allowCredentials: credentials.map((c) => ({ id: c.credentialId, transports: c.transports })),

@@ -95,13 +95,19 @@ export async function removeAuthenticator(deps: PasskeyDeps, user: User, id: str
     return;
   }
   if (proof.passcode !== undefined) {
+    // Without an activated TOTP device, only a recovery code is a passcode here.
     const device = await deps.store.devices.findByUser(user.id);
-    if (!device || !isActivated(device))
-      throw new ApiError('invalid_request', 'There is no TOTP device to take a passcode from: confirm with a passkey or the password.');
-    await withSecondFactor(deps, user, device, proof.passcode, { acceptRecoveryCode: true, refusal: 'wrong_passcode' }, async (trx, { atMs }) => {
-      await deletePasskey(trx, user, credential, atMs);
-      return {};
-    });
+    await withSecondFactor(
+      deps,
+      user,
+      device && isActivated(device) ? device : undefined,
+      proof.passcode,
+      { acceptRecoveryCode: true, refusal: 'wrong_passcode' },
+      async (trx, { atMs }) => {
+        await deletePasskey(trx, user, credential, atMs);
+        return {};
+      },
+    );
     return;
   }
   if (hasPassword(user) && !isGiven(proof.password)) throw new ApiError('invalid_request', 'Send one of password, passcode or webauthn.');

@@ -34,7 +34,8 @@ export async function registrationOptions(deps: PasskeyDeps, user: User, nameInp
     userDisplayName: user.username,
     // The user handle: our opaque id, never the username (authenticators may show or sync it).
     userID: new TextEncoder().encode(user.id),
-    challenge,
+    // As bytes: the library base64url-encodes them into the very string stored (a string would be encoded once more).
+    challenge: Buffer.from(challenge, 'base64url'),
     timeout: 300_000,
     attestationType: 'none',
     excludeCredentials: existing.map((c) => ({ id: c.credentialId, transports: c.transports })),
