@@ -2,7 +2,7 @@
 // the one state object. Plain ES modules from this origin, no dependencies, no build step.
 import { byId } from './lib/dom.js';
 import { copyText } from './lib/clipboard.js';
-import { bindClick, bindSubmit } from './lib/run.js';
+import { bindClick, bindSubmit, run } from './lib/run.js';
 import { onUpdate, state, update } from './lib/state.js';
 import { loadAudit, loadAuditPageOf, openAudit } from './actions/audit.js';
 import { activateDevice, cancelEnrolment, registerDevice, startEnrolment } from './actions/enrol.js';
@@ -10,6 +10,9 @@ import { confirmCodesSaved, downloadCodes } from './actions/recovery.js';
 import { closeRemoveConfirm, openRemoveConfirm, regenerateCodes, removeDevice, renameDevice, toggleMfa } from './actions/settings.js';
 import { returnToSignIn, signIn, signOut } from './actions/sign-in.js';
 import { backToDashboard } from './actions/status.js';
+import { registerPasskey, removePasskey, renameAuthenticator } from './actions/authenticators.js';
+import { signInWithPasskey } from './actions/passkey-sign-in.js';
+import * as authenticatorsView from './views/authenticators.js';
 import * as auditView from './views/audit.js';
 import * as dashboardView from './views/dashboard.js';
 import * as enrolView from './views/enrol.js';
@@ -17,7 +20,7 @@ import * as layoutView from './views/layout.js';
 import * as messagesView from './views/messages.js';
 import * as recoveryView from './views/recovery.js';
 
-const VIEWS = [layoutView, dashboardView, enrolView, recoveryView, auditView, messagesView];
+const VIEWS = [layoutView, dashboardView, authenticatorsView, enrolView, recoveryView, auditView, messagesView];
 
 onUpdate((current) => {
   for (const view of VIEWS) view.render(current);
@@ -26,6 +29,13 @@ messagesView.bind({ returnToSignIn });
 
 bindSubmit('signin-form', signIn);
 bindClick('sign-out', signOut);
+bindClick('signin-passkey', signInWithPasskey);
+
+bindSubmit('passkey-form', registerPasskey);
+authenticatorsView.bind({
+  rename: (id, form) => void run(form, () => renameAuthenticator(id, /** @type {HTMLInputElement} */ (form.querySelector('input')))),
+  remove: (id, button) => void run(button, () => removePasskey(id)),
+});
 
 bindClick('start-enrol', startEnrolment);
 bindClick('restart-enrol', startEnrolment);

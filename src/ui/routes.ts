@@ -2,6 +2,7 @@
 // The page talks to the API with same-origin fetches; nothing here touches tokens.
 
 import { readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -43,6 +44,16 @@ export async function listUiAssets(): Promise<string[]> {
     .sort();
 }
 
+/** The one third-party file the page loads: @simplewebauthn/browser's bundle, from our own origin (no CDN). */
+export const WEBAUTHN_BROWSER_ASSET = 'vendor/simplewebauthn-browser.js';
+
+/** The installed bundle of @simplewebauthn/browser (its package exports only the entry point, so found from it). */
+function webauthnBrowserBundle(): string {
+  const entry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
+  const marker = `${sep}@simplewebauthn${sep}browser${sep}`;
+  return join(entry.slice(0, entry.lastIndexOf(marker) + marker.length), 'dist', 'bundle', 'index.umd.min.js');
+}
+
 /**
  * Registers GET /mfa and one exact route per asset. Files are read once, here; a missing page fails
  * registration. Only the listed files have routes, so no request path ever reaches the file system:
@@ -56,7 +67,16 @@ export async function registerUiRoutes(app: FastifyInstance): Promise<void> {
     contentType: ASSET_CONTENT_TYPES[extname(file)]!,
     cacheControl: ASSET_CACHE_CONTROL,
   }));
-  const loaded = await Promise.all([page, ...assets].map(async (asset) => ({ ...asset, body: await readFile(join(UI_PUBLIC_DIR, asset.file)) })));
+  const vendor = {
+    url: `/mfa/assets/${WEBAUTHN_BROWSER_ASSET}`,
+    file: webauthnBrowserBundle(),
+    contentType: ASSET_CONTENT_TYPES['.js']!,
+    cacheControl: ASSET_CACHE_CONTROL,
+  };
+  const loaded = await Promise.all([
+    ...[page, ...assets].map(async (asset) => ({ ...asset, body: await readFile(join(UI_PUBLIC_DIR, asset.file)) })),
+    readFile(vendor.file).then((body) => ({ ...vendor, body })),
+  ]);
 
   for (const asset of loaded) {
     const headers: Record<string, string> = {

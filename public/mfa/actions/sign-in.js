@@ -21,6 +21,11 @@ export async function signIn() {
   const fields = { api_token: apiToken };
   if (passcode) fields.passcode = passcode;
   const grant = await callApi('POST', AUTHORIZE_URL, { form: fields, auth: false });
+  await completeSignIn(grant);
+}
+
+/** Keeps the access token of a grant and opens the dashboard (a passcode or a passkey got the grant). @param {any} grant */
+export async function completeSignIn(grant) {
   if (!grant || typeof grant.access_token !== 'string' || !grant.access_token) {
     throw new ApiError('The server did not return an access token.');
   }

@@ -12,10 +12,10 @@ export function showView(view, focusId) {
   focusLater(focusId ?? `${view}-heading`);
 }
 
-/** Fetches the status; showing it also closes the remove confirmation, as any change of status does. */
+/** Fetches the status and the authenticators; showing them also closes the remove confirmation, as any change of status does. */
 export async function loadStatus() {
-  const status = await callApi('GET', `${MFA_URL}/status`);
-  update({ status, removeConfirmOpen: false });
+  const [status, list] = await Promise.all([callApi('GET', `${MFA_URL}/status`), callApi('GET', `${MFA_URL}/authenticators`)]);
+  update({ status, authenticators: Array.isArray(list?.authenticators) ? list.authenticators : [], removeConfirmOpen: false });
 }
 
 /** Shows the dashboard straight away, then refreshes the status shown on it. */

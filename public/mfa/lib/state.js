@@ -18,6 +18,7 @@
  * @property {ViewName} view
  * @property {null | {username: string, endsAt: number | null}} session who is signed in, for the session bar
  * @property {null | {activated: boolean, deviceName?: string, turnedOn: boolean, username: string}} status
+ * @property {null | any[]} authenticators the TOTP device and passkeys (GET …/mfa/authenticators)
  * @property {boolean} removeConfirmOpen
  * @property {Enrolment | null} enrolment
  * @property {string[] | null} recoveryCodes
@@ -32,6 +33,7 @@ function createInitialState() {
     view: 'signin',
     session: null,
     status: null,
+    authenticators: null,
     removeConfirmOpen: false,
     enrolment: null,
     recoveryCodes: null,
