@@ -17,6 +17,7 @@ import { UserMfaStatusDto } from './mfa/dtos.js';
 import { mfaRoutes } from './mfa/routes.js';
 import { registerMetrics } from './metrics/plugin.js';
 import { registerOpenApi } from './openapi/plugin.js';
+import { orgAdminRoutes } from './org-admin/routes.js';
 import { eventLoopDelayRoute } from './ops/event-loop-delay.js';
 import { opsRoutes } from './ops/routes.js';
 import { profileRoutes } from './profile/routes.js';
@@ -79,7 +80,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   registerMetrics(app, services.metrics);
   await app.register(tokenRoutes(services));
   // Every route behind the csp-auth-token gate, in one plugin with the gate as its one hook.
-  await app.register(principalApi(services, [mfaRoutes(services), deviceRoutes(services), auditRoutes(services), profileRoutes(services)]));
+  await app.register(
+    principalApi(services, [mfaRoutes(services), deviceRoutes(services), auditRoutes(services), profileRoutes(services), orgAdminRoutes(services)]),
+  );
   await app.register(opsRoutes(services));
   if (services.config.eventLoopStats) await app.register(eventLoopDelayRoute());
   // The self-service page (GET /mfa and its assets): untagged, so not part of the API document.

@@ -7,6 +7,9 @@ import { type ClientsRepository, createClientsRepository } from './clients.js';
 import { createDevicesRepository, type DeviceState, type DevicesRepository } from './devices.js';
 import { createLockoutsRepository, type LockoutsRepository } from './lockouts.js';
 import { createPrincipalsRepository, type PrincipalsRepository, type User, type UserWithDeviceState } from './principals.js';
+import { createOrgAuditRepository, type OrgAuditRepository } from './org-audit.js';
+import { createOrgPoliciesRepository, type OrgPoliciesRepository } from './org-policies.js';
+import { createOrgPrincipalsRepository, type OrgPrincipalsRepository } from './org-principals.js';
 import { createRecoveryCodesRepository, type RecoveryCodesRepository } from './recovery-codes.js';
 import { createSigningKeysRepository, type SigningKeysRepository } from './signing-keys.js';
 
@@ -19,6 +22,9 @@ export interface Repositories {
   readonly signingKeys: SigningKeysRepository;
   readonly clients: ClientsRepository;
   readonly apiTokens: ApiTokensRepository;
+  readonly orgPolicies: OrgPoliciesRepository;
+  readonly orgPrincipals: OrgPrincipalsRepository;
+  readonly orgAudit: OrgAuditRepository;
 }
 
 /**
@@ -42,5 +48,8 @@ export function createRepositories(db: Kysely<Database>, hot?: HotReads): Reposi
     signingKeys: createSigningKeysRepository(db),
     clients: createClientsRepository(db),
     apiTokens: createApiTokensRepository(db),
+    orgPolicies: createOrgPoliciesRepository(db),
+    orgPrincipals: createOrgPrincipalsRepository(db),
+    orgAudit: createOrgAuditRepository(db),
   };
 }
