@@ -6,7 +6,7 @@ import { TOKEN_SECURITY } from '../auth/access-token-header.js';
 import { ApiError } from '../errors.js';
 import { AUTHENTICATED_ERRORS, withErrors } from '../http/schemas.js';
 import { recordOrgEvent } from '../orgs/org-audit.js';
-import { DEFAULT_POLICY, OrgMfaPolicySchema } from '../orgs/policy.js';
+import { DEFAULT_POLICY, OrgMfaPolicySchema, parsePolicy } from '../orgs/policy.js';
 import { readOrgPolicy, setOrgPolicy } from '../orgs/policy-store.js';
 import { CSP_AM_API } from '../paths.js';
 import { DEFAULT_DOMAIN } from '../principals/users.js';
@@ -88,6 +88,11 @@ export function orgAdminRoutes(services: Services): FastifyPluginAsyncTypebox {
           params: OrgParams,
           body: OrgMfaPolicySchema,
           response: withErrors({ 200: StoredPolicyDto }, AUTHENTICATED_ERRORS),
+        },
+        // Validation drops unknown properties silently; a policy with a misspelt field must be refused instead.
+        preValidation: async (request) => {
+          const parsed = parsePolicy(request.body);
+          if ('errors' in parsed) throw new ApiError('invalid_request', `The policy is invalid: ${parsed.errors.join('; ')}`);
         },
       },
       async (request) => {
