@@ -55,17 +55,35 @@ export async function listOrgPrincipals(
   };
 }
 
-/** Every principal of the organization, page after page: memory holds one page, whatever the organization's size. */
-export async function* walkOrgPrincipals(deps: { store: Store; nowMs: number }, orgId: string, pageSize = 1000): AsyncGenerator<OrgPrincipalDto> {
-  const policy = await readOrgPolicy(deps.store, orgId);
+/** One principal of a walk: its organization with what an admin sees of it. */
+export type WalkedPrincipal = OrgPrincipalDto & { orgId: string };
+
+/**
+ * Every principal of the organization (or of every organization), page after page, optionally filtered:
+ * memory holds one page and the policies of the organizations seen, whatever the number of principals.
+ */
+export async function* walkPrincipals(
+  deps: { store: Store; nowMs: number },
+  scope: { orgId?: string; filter?: MfaFilter },
+  pageSize = 1000,
+): AsyncGenerator<WalkedPrincipal> {
+  const policies = new Map<string, StoredPolicy | undefined>();
   let after: ListingCursor | undefined;
   for (;;) {
-    const rows = await deps.store.orgPrincipals.listPage({ orgId, after, limit: pageSize, nowMs: deps.nowMs });
-    for (const row of rows) yield toOrgPrincipalDto(row, policy, deps.nowMs);
+    const rows = await deps.store.orgPrincipals.listPage({ orgId: scope.orgId, filter: scope.filter, after, limit: pageSize, nowMs: deps.nowMs });
+    for (const row of rows) {
+      if (!policies.has(row.orgId)) policies.set(row.orgId, await readOrgPolicy(deps.store, row.orgId));
+      yield { orgId: row.orgId, ...toOrgPrincipalDto(row, policies.get(row.orgId), deps.nowMs) };
+    }
     const last = rows.at(-1);
     if (rows.length < pageSize || !last) return;
-    after = last;
+    after = { orgId: last.orgId, username: last.username, id: last.id };
   }
+}
+
+/** The organization's principals for the report, in the API's shape (no orgId: the report names it once). */
+export async function* walkOrgPrincipals(deps: { store: Store; nowMs: number }, orgId: string): AsyncGenerator<OrgPrincipalDto> {
+  for await (const { orgId: _org, ...principal } of walkPrincipals(deps, { orgId })) yield principal;
 }
 
 export function toTotalsDto(t: OrgTotals): OrgTotalsDto {

@@ -9,6 +9,7 @@ export type MfaFilter = 'on' | 'off' | 'pending' | 'locked';
 /** One principal with the MFA facts an admin sees; epoch milliseconds, null where there is nothing. */
 export interface OrgPrincipalRow {
   id: string;
+  orgId: string;
   username: string;
   domain: string;
   role: string;
@@ -23,14 +24,16 @@ export interface OrgPrincipalRow {
   recoveryCodesLeft: number;
 }
 
-/** Where the previous page stopped: the last (username, id) it returned. */
+/** Where the previous page stopped: the last (username, id) it returned, and its org when listing every org. */
 export interface ListingCursor {
+  orgId?: string;
   username: string;
   id: string;
 }
 
 export interface ListingQuery {
-  orgId: string;
+  /** Undefined: every organization, in (org_id, username, id) order (the admin CLI). */
+  orgId?: string;
   filter?: MfaFilter;
   /** Usernames beginning with this text (an index range, the same on both stores). */
   prefix?: string;
@@ -82,6 +85,7 @@ export function createOrgPrincipalsRepository(db: Kysely<Database>) {
       .leftJoin('mfa_lockouts as l', 'l.user_id', 'u.id')
       .select((eb) => [
         'u.id',
+        'u.org_id',
         'u.username',
         'u.domain',
         'u.role',
@@ -103,6 +107,7 @@ export function createOrgPrincipalsRepository(db: Kysely<Database>) {
 
   const toRow = (r: any): OrgPrincipalRow => ({
     id: r.id,
+    orgId: r.org_id,
     username: r.username,
     domain: r.domain,
     role: r.role,
@@ -122,14 +127,19 @@ export function createOrgPrincipalsRepository(db: Kysely<Database>) {
      * cursor and the walk stops at `limit` rows, so a page costs the same at the first or the millionth row.
      */
     async listPage(q: ListingQuery): Promise<OrgPrincipalRow[]> {
-      let query = joined().where('u.org_id', '=', q.orgId);
+      let query = q.orgId === undefined ? joined() : joined().where('u.org_id', '=', q.orgId);
       if (q.prefix) query = query.where('u.username', '>=', q.prefix).where('u.username', '<', `${q.prefix}\uffff`);
       const after = q.after;
-      if (after)
-        query = query.where((eb) => eb.or([eb('u.username', '>', after.username), eb.and([eb('u.username', '=', after.username), eb('u.id', '>', after.id)])]));
+      if (after) {
+        query = query.where((eb) => {
+          const inOrg = eb.or([eb('u.username', '>', after.username), eb.and([eb('u.username', '=', after.username), eb('u.id', '>', after.id)])]);
+          if (q.orgId !== undefined || after.orgId === undefined) return inOrg;
+          return eb.or([eb('u.org_id', '>', after.orgId), eb.and([eb('u.org_id', '=', after.orgId), inOrg])]);
+        });
+      }
       const filter = q.filter;
       if (filter) query = query.where((eb) => filterCondition(eb as unknown as Joined, filter, q.nowMs));
-      const rows = await query.orderBy('u.username').orderBy('u.id').limit(q.limit).execute();
+      const rows = await query.orderBy('u.org_id').orderBy('u.username').orderBy('u.id').limit(q.limit).execute();
       return rows.map(toRow);
     },
 
