@@ -19,6 +19,7 @@ import { UserMfaStatusDto } from './mfa/dtos.js';
 import { mfaRoutes } from './mfa/routes.js';
 import { registerMetrics } from './metrics/plugin.js';
 import { registerOpenApi } from './openapi/plugin.js';
+import { orgAdminRoutes } from './org-admin/routes.js';
 import { eventLoopDelayRoute } from './ops/event-loop-delay.js';
 import { opsRoutes } from './ops/routes.js';
 import { profileRoutes } from './profile/routes.js';
@@ -83,7 +84,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(webauthnChallengeRoute(services));
   // Every route behind the csp-auth-token gate, in one plugin with the gate as its one hook.
   await app.register(
-    principalApi(services, [mfaRoutes(services), deviceRoutes(services), authenticatorRoutes(services), auditRoutes(services), profileRoutes(services)]),
+    principalApi(services, [mfaRoutes(services), deviceRoutes(services), authenticatorRoutes(services), auditRoutes(services), profileRoutes(services), orgAdminRoutes(services)]),
   );
   await app.register(opsRoutes(services));
   if (services.config.eventLoopStats) await app.register(eventLoopDelayRoute());

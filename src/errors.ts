@@ -2,7 +2,7 @@
 // CSP moduleCode / cspErrorCode and default message. docs/errors.md is kept in sync by a test.
 
 /** Module codes group errors by the part of the service that raised them. */
-export const MODULE = { gateway: 540, tokens: 541, mfa: 542, audit: 543 } as const;
+export const MODULE = { gateway: 540, tokens: 541, mfa: 542, audit: 543, orgs: 544 } as const;
 
 interface ErrorSpec {
   status: number;
@@ -68,6 +68,17 @@ export const ERRORS = {
 
   // Audit (issue 3)
   invalid_audit_request: spec(400, MODULE.audit, 1, 'The audit log request is invalid.'),
+
+  // Organizations (issue 13): the MFA policy and the org admin API
+  mfa_enrollment_required: spec(
+    403,
+    MODULE.orgs,
+    1,
+    'Your organization requires MFA and your enrolment period has ended. Ask an organization admin to exempt you for a moment, then register and activate an MFA device on the /mfa page.',
+  ),
+  mfa_required_by_policy: spec(403, MODULE.orgs, 2, 'Your organization requires MFA: it cannot be turned off, and the last authenticator cannot be removed.'),
+  org_admin_required: spec(403, MODULE.orgs, 3, 'This operation needs the org_owner or org_admin role in this organization.'),
+  org_principal_not_found: spec(404, MODULE.orgs, 4, 'No principal of this organization has this username.'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -4,7 +4,8 @@ import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
 import { createEvents, type Events } from './events/events.js';
 import { createLimits, type Limits } from './limits/limits.js';
-import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { createMetrics, METRICS_PREFIX, type Metrics } from './metrics/metrics.js';
+import { registerOrgGauges } from './metrics/org-gauges.js';
 import { openStore, type Store } from './storage/database.js';
 import { AccessTokenIssuer, AccessTokenVerifier } from './tokens/access-tokens.js';
 import type { SignInGate } from './tokens/sign-in-gate.js';
@@ -76,6 +77,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     events,
     passcodeGuard: (key: string) => limits.passcodeGuard(key),
   };
+  registerOrgGauges(metrics.registry, store.orgPrincipals, clock, METRICS_PREFIX);
   return {
     config,
     clock,

@@ -4,6 +4,7 @@ import { clientsCommand } from './clients.js';
 import type { CliIo } from './common.js';
 import { keysCommand } from './keys.js';
 import { mfaCommand } from './mfa.js';
+import { orgsCommand } from './orgs.js';
 import { serveCommand } from './serve.js';
 import { usersCommand } from './users.js';
 
@@ -29,6 +30,7 @@ export interface CliCommand {
 }
 
 const JSON_OUTPUT: CliOption = { usage: '[--json]', help: 'print exactly one JSON object on stdout' };
+const ROLE_OPTIONAL: CliOption = { usage: '[--role R]', help: 'org_owner, org_admin or org_member (default)' };
 const ORG: CliOption = { usage: '[--org ORG]', help: '1-255 letters, digits and . _ - (default: default)' };
 /** The principal an admin command acts on (src/cli/select-principal.ts). */
 const PRINCIPAL: readonly CliOption[] = [
@@ -87,6 +89,7 @@ export const CLI_COMMANDS: readonly CliCommand[] = [
           { usage: '--username U', help: '1-255 letters, digits and . _ @ + -' },
           { usage: '[--password-stdin]', help: 'its password: all of stdin (less one line end), at least 8 characters' },
           ORG,
+          ROLE_OPTIONAL,
           JSON_OUTPUT,
         ],
       },
@@ -105,6 +108,21 @@ export const CLI_COMMANDS: readonly CliCommand[] = [
         ],
       },
       { names: ['disable', 'enable', 'delete'], summary: 'disables, enables or deletes a principal → {"id","username","domain","action"}', options: PRINCIPAL },
+      {
+        names: ['list'],
+        summary: 'lists principals with their MFA state, one line each (JSON Lines with --json; docs/organizations.md)',
+        options: [
+          { usage: '[--org O]', help: 'only this organization (default: every one)' },
+          { usage: '[--mfa on|off|pending|locked]', help: 'only principals in this MFA state' },
+          { usage: '[--json]', help: 'one JSON object per line' },
+        ],
+      },
+      { names: ['show'], summary: 'one principal\'s MFA state and last 20 MFA audit events → {"principal","auditEvents"}', options: PRINCIPAL },
+      {
+        names: ['grant'],
+        summary: 'sets a principal\'s organization role (in perms from its next token) → {"id","username","domain","orgId","role"}',
+        options: [...PRINCIPAL.slice(0, 3), { usage: '--role R', help: 'org_owner, org_admin or org_member' }, JSON_OUTPUT],
+      },
     ],
     run: usersCommand,
   },
@@ -149,5 +167,28 @@ export const CLI_COMMANDS: readonly CliCommand[] = [
       { names: ['unlock'], summary: 'lifts a lockout, keeping the device and codes → {"id","username","domain","unlocked"}', options: PRINCIPAL },
     ],
     run: mfaCommand,
+  },
+  {
+    name: 'orgs',
+    actions: [
+      {
+        names: ['policy'],
+        summary: "prints the organization's MFA policy as JSON, the default when none was set (docs/organizations.md)",
+        options: [
+          { usage: 'show --org O', help: 'the organization' },
+          { usage: '[--json]', help: 'the policy on one line' },
+        ],
+      },
+      {
+        names: ['policy'],
+        summary: 'replaces the policy with a JSON document (as PUT …/orgs/{orgId}/mfa/policy), audited as admin',
+        options: [
+          { usage: 'set --org O', help: 'the organization' },
+          { usage: '--file F', help: 'the policy JSON file, or - for standard input' },
+          JSON_OUTPUT,
+        ],
+      },
+    ],
+    run: orgsCommand,
   },
 ];

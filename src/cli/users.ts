@@ -2,7 +2,11 @@
 import { hashPassword } from '../principals/passwords.js';
 import { isValidOrgId, isValidUsername, ORG_ID_RULE, USERNAME_RULE } from '../principals/names.js';
 import { createUser, deleteUser, findUserByUsername, setUserEnabled } from '../principals/users.js';
+import { grantOrgRole } from '../orgs/role-store.js';
+import { ADMIN_ACTOR } from '../audit/record.js';
+import { grantRoleCommand, readRole } from './users-grant.js';
 import { importUsersCommand } from './users-import.js';
+import { listUsersCommand, showUserCommand } from './users-list.js';
 import { checkNewPassword, setPasswordCommand } from './users-set-password.js';
 import { type CliIo, CliError, clock, parseCommandArgs, printResult, readStdin, requireString, withStore } from './common.js';
 import { describePrincipal, PRINCIPAL_OPTIONS, PRINCIPAL_USAGE, readPrincipalSelection, requirePrincipal } from './select-principal.js';
@@ -15,6 +19,12 @@ export async function usersCommand(action: string | undefined, args: string[], i
       return importUsersCommand(args, io);
     case 'set-password':
       return setPasswordCommand(args, io);
+    case 'list':
+      return listUsersCommand(args, io);
+    case 'show':
+      return showUserCommand(args, io);
+    case 'grant':
+      return grantRoleCommand(args, io);
     case 'disable':
     case 'enable':
     case 'delete':
@@ -27,8 +37,14 @@ export async function usersCommand(action: string | undefined, args: string[], i
 }
 
 async function createUserCommand(args: string[], io: CliIo): Promise<void> {
-  const values = parseCommandArgs(args, { username: { type: 'string' }, org: { type: 'string' }, 'password-stdin': { type: 'boolean' } });
+  const values = parseCommandArgs(args, {
+    username: { type: 'string' },
+    org: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+    role: { type: 'string' },
+  });
   const username = requireString(values, 'username');
+  const role = readRole(values);
   if (!isValidUsername(username)) throw new CliError(`--username may hold ${USERNAME_RULE}`);
   const org = (values.org as string | undefined) ?? 'default';
   if (!isValidOrgId(org)) throw new CliError(`--org may hold ${ORG_ID_RULE}`);
@@ -40,7 +56,9 @@ async function createUserCommand(args: string[], io: CliIo): Promise<void> {
   }
   const user = await withStore(values, io, async (store) => {
     if (await findUserByUsername(store, username)) throw new CliError(`a user named "${username}" exists already`);
-    return createUser(store, clock, { username, orgId: org, passwordHash });
+    const created = await createUser(store, clock, { username, orgId: org, passwordHash });
+    if (role !== undefined && role !== 'org_member') await grantOrgRole(store, clock, created, role, ADMIN_ACTOR);
+    return created;
   });
   printResult(io, values, { id: user.id, username: user.username }, `created user ${user.username} (${user.id})`);
 }

@@ -4,7 +4,8 @@ import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import type { Events, LimitName } from '../events/events.js';
 import { HttpMetrics } from './http-metrics.js';
 
-const PREFIX = 'principal_mfa_';
+export const METRICS_PREFIX = 'principal_mfa_';
+const PREFIX = METRICS_PREFIX;
 
 export interface Metrics {
   readonly registry: Registry;

@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import { TOKEN_SECURITY } from '../auth/access-token-header.js';
 import { claimsOf, principalOf } from '../auth/request-principal.js';
 import { AUTHENTICATED_ERRORS, noContent, refTo, withErrors } from '../http/schemas.js';
+import { assertMayDropMfa } from '../orgs/policy-check.js';
 import { MFA_BASE as BASE } from '../paths.js';
 import type { Services } from '../services.js';
 import { regenerateRecoveryCodes, removeDevice, setMfaTurnedOn } from './confirmed-operations.js';
@@ -99,6 +100,7 @@ export function deviceRoutes(services: Services): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
+        await assertMayDropMfa(services, principalOf(request), 'remove_totp');
         await removeDevice(deps, principalOf(request), { ...request.body, token: tokenOf(request) });
         return reply.code(204).send();
       },
@@ -121,6 +123,7 @@ export function deviceRoutes(services: Services): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const { password, passcode, turnedOn } = request.body;
+        if (!turnedOn) await assertMayDropMfa(services, principalOf(request), 'turn_off');
         return setMfaTurnedOn(deps, principalOf(request), { password, passcode, token: tokenOf(request) }, turnedOn);
       },
     );

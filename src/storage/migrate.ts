@@ -7,6 +7,7 @@ import * as m004 from './migrations/004-lockout-escalation.js';
 import * as m005 from './migrations/005-audit-keyset.js';
 import * as m006 from './migrations/006-signing-keys-generation.js';
 import * as m008 from './migrations/008-webauthn-authenticators.js';
+import * as m009 from './migrations/009-org-mfa-policy.js';
 
 /** Static list, so the build needs no file-system scan and migrations ship inside dist/. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-audit-keyset': m005,
   '006-signing-keys-generation': m006,
   '008-webauthn-authenticators': m008,
+  '009-org-mfa-policy': m009,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {

@@ -13,6 +13,10 @@ export interface UsersTable {
   /** Outside principals only: the exact `iss` and `sub` of their issuer's tokens (unique together); null for local users. */
   issuer?: string | null;
   subject?: string | null;
+  /** org_owner, org_admin or org_member (migration 009): the principal's role in its organization. */
+  role: Generated<string>;
+  /** When an admin reset restarted the principal's MFA grace period (migration 009); null: never. */
+  mfa_grace_from?: number | null;
 }
 
 export interface ServiceAccountsTable {
@@ -124,6 +128,26 @@ export interface WebauthnChallengesTable {
   expires_at: number;
 }
 
+/** An organization's MFA policy (migration 009). */
+export interface OrgMfaPoliciesTable {
+  org_id: string;
+  policy: string;
+  required_since: number | null;
+  updated_at: number;
+  updated_by: string;
+}
+
+/** What org admins did (migration 009): every call of the org admin API, with its actor. */
+export interface OrgAuditEventsTable {
+  seq: Generated<number>;
+  org_id: string;
+  actor: string;
+  action: string;
+  target_username: string | null;
+  detail: string | null;
+  event_date: number;
+}
+
 export interface Database {
   users: UsersTable;
   service_accounts: ServiceAccountsTable;
@@ -136,4 +160,6 @@ export interface Database {
   audit_events: AuditEventsTable;
   webauthn_credentials: WebauthnCredentialsTable;
   webauthn_challenges: WebauthnChallengesTable;
+  org_mfa_policies: OrgMfaPoliciesTable;
+  org_audit_events: OrgAuditEventsTable;
 }

@@ -20,6 +20,8 @@ export interface MintInput {
   azp: string;
   amr?: string[];
   authTime?: number;
+  /** Epoch seconds by which the organization's MFA policy wants the principal enrolled (docs/organizations.md). */
+  mfaEnrollmentDue?: number;
   /** Epoch seconds; default now. Given when an ID token is issued alongside, so both share iat and exp. */
   issuedAt?: number;
 }
@@ -44,6 +46,7 @@ export class AccessTokenIssuer {
       username: input.username,
       amr: input.amr,
       auth_time: input.authTime,
+      mfa_enrollment_due: input.mfaEnrollmentDue,
     };
     for (const key of Object.keys(claims)) if (claims[key] === undefined) delete claims[key];
     return new SignJWT(claims)

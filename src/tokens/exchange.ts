@@ -4,9 +4,9 @@ import type { Services } from '../services.js';
 import { ApiError } from '../errors.js';
 import type { Events, GrantName } from '../events/events.js';
 import { guardApiTokenExchange } from '../limits/limits.js';
-import { findServiceAccount } from '../principals/service-accounts.js';
+import { checkMfaPolicy } from '../orgs/policy-check.js';
+import { permsOf } from '../orgs/roles.js';
 import { findUserById, type User, userSubject } from '../principals/users.js';
-import { USER_PERMS } from './access-tokens.js';
 import { findApiTokenOwner } from './api-tokens.js';
 import { authenticateClient, type ClientCredentials } from './client-auth.js';
 import type { AccessTokenDto } from './dtos.js';
@@ -71,21 +71,25 @@ export async function issueForApiToken(
 ): Promise<AccessTokenDto> {
   const user = await findApiTokenUser(services, apiToken);
   const proof = await services.signInGate.check(user, passcode, clientAddress, webauthn);
+  // The organization's MFA policy (403 after the grace period); it also gives the role for perms.
+  const policy = await checkMfaPolicy(services, user, 'apiTokenExchange', proof?.amr ?? []);
+  const perms = permsOf(policy.role);
   const issuedAt = nowSeconds(services.clock);
   const accessToken = await services.issuer.mint({
     sub: userSubject(user),
     username: user.username,
     domain: user.domain,
     orgId: user.orgId,
-    perms: USER_PERMS,
+    perms,
     azp: API_TOKEN_CLIENT_ID,
     amr: proof?.amr,
     authTime: proof?.authTime,
+    mfaEnrollmentDue: policy.enrolmentDueAt === undefined ? undefined : Math.floor(policy.enrolmentDueAt / 1000),
     issuedAt,
   });
   const idToken = await mintIdToken(services, { user, clientId: API_TOKEN_CLIENT_ID, issuedAt, proof });
   // CSP answers with the API token as refresh_token; its clients keep that field and send it back.
-  return { ...toDto(services, accessToken, USER_PERMS), id_token: idToken, refresh_token: apiToken };
+  return { ...toDto(services, accessToken, perms), id_token: idToken, refresh_token: apiToken };
 }
 
 /** `orgId`, when sent, must name the client's own organization (CSP refuses another one). */

@@ -52,13 +52,15 @@ describe('principal-mfa help', () => {
     );
     assert.deepEqual(names, [
       'serve',
-      ...['create', 'import', 'set-password', 'disable', 'enable', 'delete'].map((a) => `users ${a}`),
+      ...['create', 'import', 'set-password', 'disable', 'enable', 'delete', 'list', 'show', 'grant'].map((a) => `users ${a}`),
       'api-tokens create',
       'api-tokens revoke',
       'clients create',
       'keys rotate',
       'mfa reset',
       'mfa unlock',
+      'orgs policy',
+      'orgs policy',
     ]);
     for (const action of CLI_COMMANDS.flatMap((command) => command.actions)) {
       assert.ok(action.summary.length > 0, action.names.join('|'));
@@ -89,9 +91,10 @@ describe('the flags in the command table', () => {
       for (const action of command.actions) {
         for (const name of action.names) {
           for (const flag of ['--database', ...action.options.flatMap((option) => flagsOf(option.usage))]) {
-            // A lone flag fails on a missing value or a missing required flag before any store is opened.
+            // A lone flag fails on a missing value or a missing required flag before any store is opened; a command
+            // whose flags are all optional (users list --json) may succeed on the empty in-memory store instead.
             const result = await runCliInProcess([command.name, name, '--database', 'sqlite::memory:', flag]);
-            assert.equal(result.code, 2, `${command.name} ${name} ${flag}: ${result.stderr}`);
+            assert.ok(result.code === 2 || (result.code === 0 && result.stderr === ''), `${command.name} ${name} ${flag}: ${result.stderr}`);
             assert.doesNotMatch(result.stderr, /Unknown option/, `${command.name} ${name} ${flag}`);
           }
         }

@@ -7,6 +7,9 @@ import { type ClientsRepository, createClientsRepository } from './clients.js';
 import { createDevicesRepository, type DeviceState, type DevicesRepository } from './devices.js';
 import { createLockoutsRepository, type LockoutsRepository } from './lockouts.js';
 import { createPrincipalsRepository, type PrincipalsRepository, type User, type UserWithDeviceState } from './principals.js';
+import { createOrgAuditRepository, type OrgAuditRepository } from './org-audit.js';
+import { createOrgPoliciesRepository, type OrgPoliciesRepository } from './org-policies.js';
+import { createOrgPrincipalsRepository, type OrgPrincipalsRepository } from './org-principals.js';
 import { createRecoveryCodesRepository, type RecoveryCodesRepository } from './recovery-codes.js';
 import { createSigningKeysRepository, type SigningKeysRepository } from './signing-keys.js';
 import { createWebauthnChallengesRepository, type WebauthnChallengesRepository } from './webauthn-challenges.js';
@@ -23,6 +26,9 @@ export interface Repositories {
   readonly apiTokens: ApiTokensRepository;
   readonly webauthnCredentials: WebauthnCredentialsRepository;
   readonly webauthnChallenges: WebauthnChallengesRepository;
+  readonly orgPolicies: OrgPoliciesRepository;
+  readonly orgPrincipals: OrgPrincipalsRepository;
+  readonly orgAudit: OrgAuditRepository;
 }
 
 /**
@@ -48,5 +54,8 @@ export function createRepositories(db: Kysely<Database>, hot?: HotReads): Reposi
     apiTokens: createApiTokensRepository(db),
     webauthnCredentials: createWebauthnCredentialsRepository(db),
     webauthnChallenges: createWebauthnChallengesRepository(db),
+    orgPolicies: createOrgPoliciesRepository(db),
+    orgPrincipals: createOrgPrincipalsRepository(db),
+    orgAudit: createOrgAuditRepository(db),
   };
 }
