@@ -40,6 +40,10 @@ export interface Config {
   readonly auditRetentionDays: number;
   /** Opt-in (benchmarks): measure event-loop delay and serve it at POST /debug/event-loop-delay. Off by default. */
   readonly eventLoopStats: boolean;
+  /** Interactive sign-in: a browser session ends after this many seconds without use (NIST SP 800-63B AAL2: 1 h). */
+  readonly sessionIdleSeconds: number;
+  /** Interactive sign-in: a browser session ends this many seconds after its sign-in, used or not (AAL2: 12 h). */
+  readonly sessionMaxSeconds: number;
 }
 
 export type TrustProxy = boolean | number | readonly string[];
@@ -70,6 +74,8 @@ export const DEFAULTS: Config = Object.freeze({
   apiTokenExchangesPerMinute: 60,
   auditRetentionDays: 400,
   eventLoopStats: false,
+  sessionIdleSeconds: 3600,
+  sessionMaxSeconds: 43200,
 });
 
 /** Flag name, environment variable, and how to read it. */
@@ -95,6 +101,8 @@ const OPTIONS = {
   apiTokenExchangesPerMinute: { flag: 'api-token-exchanges-per-minute', env: 'PRINCIPAL_MFA_API_TOKEN_EXCHANGES_PER_MINUTE', kind: 'positive' },
   auditRetentionDays: { flag: 'audit-retention-days', env: 'PRINCIPAL_MFA_AUDIT_RETENTION_DAYS', kind: 'count' },
   eventLoopStats: { flag: 'event-loop-stats', env: 'PRINCIPAL_MFA_EVENT_LOOP_STATS', kind: 'boolean' },
+  sessionIdleSeconds: { flag: 'session-idle-seconds', env: 'PRINCIPAL_MFA_SESSION_IDLE_SECONDS', kind: 'positive' },
+  sessionMaxSeconds: { flag: 'session-max-seconds', env: 'PRINCIPAL_MFA_SESSION_MAX_SECONDS', kind: 'positive' },
 } as const;
 
 type OptionKey = keyof typeof OPTIONS;

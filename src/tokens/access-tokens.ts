@@ -20,6 +20,9 @@ export interface MintInput {
   azp: string;
   amr?: string[];
   authTime?: number;
+  /** Interactive sign-in: the authentication context class, and the granted OIDC scope (userinfo reads it). */
+  acr?: string;
+  scope?: string;
   /** Epoch seconds; default now. Given when an ID token is issued alongside, so both share iat and exp. */
   issuedAt?: number;
 }
@@ -44,6 +47,8 @@ export class AccessTokenIssuer {
       username: input.username,
       amr: input.amr,
       auth_time: input.authTime,
+      acr: input.acr,
+      scope: input.scope,
     };
     for (const key of Object.keys(claims)) if (claims[key] === undefined) delete claims[key];
     return new SignJWT(claims)

@@ -1,6 +1,7 @@
 // One repository per aggregate, all over one Kysely executor: the store itself, or one transaction.
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import { type ApplicationsRepository, createApplicationsRepository } from './applications.js';
 import { type ApiTokensRepository, createApiTokensRepository } from './api-tokens.js';
 import { type AuditRepository, createAuditRepository } from './audit.js';
 import { type ClientsRepository, createClientsRepository } from './clients.js';
@@ -8,6 +9,7 @@ import { createDevicesRepository, type DeviceState, type DevicesRepository } fro
 import { createLockoutsRepository, type LockoutsRepository } from './lockouts.js';
 import { createPrincipalsRepository, type PrincipalsRepository, type User, type UserWithDeviceState } from './principals.js';
 import { createRecoveryCodesRepository, type RecoveryCodesRepository } from './recovery-codes.js';
+import { createSignInRepository, type SignInRepository } from './sign-in.js';
 import { createSigningKeysRepository, type SigningKeysRepository } from './signing-keys.js';
 
 export interface Repositories {
@@ -19,6 +21,10 @@ export interface Repositories {
   readonly signingKeys: SigningKeysRepository;
   readonly clients: ClientsRepository;
   readonly apiTokens: ApiTokensRepository;
+  /** Applications that sign people in (OpenID Connect clients). */
+  readonly applications: ApplicationsRepository;
+  /** Browser sessions, authorization codes, refresh tokens. */
+  readonly signIn: SignInRepository;
 }
 
 /**
@@ -42,5 +48,7 @@ export function createRepositories(db: Kysely<Database>, hot?: HotReads): Reposi
     signingKeys: createSigningKeysRepository(db),
     clients: createClientsRepository(db),
     apiTokens: createApiTokensRepository(db),
+    applications: createApplicationsRepository(db),
+    signIn: createSignInRepository(db),
   };
 }
