@@ -121,8 +121,7 @@ export const CLI_COMMANDS: readonly CliCommand[] = [
     actions: [
       {
         names: ['create'],
-        summary:
-          'creates a client-credentials application, or with --redirect-uri one that signs people in (docs/sign-in.md) → {"clientId","clientSecret"?}',
+        summary: 'creates a client-credentials application, or with --redirect-uri one that signs people in (docs/sign-in.md) → {"clientId","clientSecret"?}',
         options: [
           { usage: '--name N', help: 'any text, at most 255 characters' },
           ORG,

@@ -22,7 +22,10 @@ const COMMON: Options = { database: { type: 'string' }, json: { type: 'boolean' 
 export function parseCommandArgs(args: string[], options: Options): Record<string, string | boolean | undefined> {
   try {
     // Repeatable options (multiple) come back as string arrays; their callers read them as such.
-    return parseArgs({ args, options: { ...COMMON, ...options }, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    return parseArgs({ args, options: { ...COMMON, ...options }, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
   } catch (error) {
     throw new CliError((error as Error).message);
   }

@@ -23,7 +23,12 @@ export async function redirectWithCode(services: Services, request: Authorizatio
   return redirectWith(request.redirectUri, { code, state: request.state, iss: services.config.issuer });
 }
 
-export function redirectWithError(services: Services, request: Pick<AuthorizationRequest, 'redirectUri' | 'state'>, error: string, description: string): string {
+export function redirectWithError(
+  services: Services,
+  request: Pick<AuthorizationRequest, 'redirectUri' | 'state'>,
+  error: string,
+  description: string,
+): string {
   return redirectWith(request.redirectUri, { error, error_description: description, state: request.state, iss: services.config.issuer });
 }
 

@@ -10,10 +10,7 @@ import type { FormBody } from '../http/form-body.js';
  */
 export function pageContentSecurityPolicy(redirectUri?: string): string {
   const target = redirectUri ? ` ${redirectUri.split('?')[0]}` : '';
-  return (
-    "default-src 'none'; style-src 'self'; img-src 'self'; " +
-    `form-action 'self'${target}; frame-ancestors 'none'; base-uri 'none'`
-  );
+  return "default-src 'none'; style-src 'self'; img-src 'self'; " + `form-action 'self'${target}; frame-ancestors 'none'; base-uri 'none'`;
 }
 
 export function sendPage(reply: FastifyReply, status: number, html: string, redirectUri?: string): FastifyReply {

@@ -47,8 +47,7 @@ const AuthorizationParams = Type.Object(
 );
 const PageForm = Type.Unsafe<FormBody | undefined>({ type: 'object' });
 
-const EXPIRED =
-  'This sign-in has expired, or it was not started by an application. Go back to the application and sign in again from there.';
+const EXPIRED = 'This sign-in has expired, or it was not started by an application. Go back to the application and sign in again from there.';
 
 /** The message a refusal shows on the page, and next to which field. */
 function pageErrorsOf(error: ApiError, field: string): PageErrors {
@@ -82,7 +81,13 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
   const applicationName = async (interaction: Interaction) => (await findApplication(services.store, interaction.request.clientId))?.name ?? 'the application';
 
   /** A refusal as a page: counted toward the per-address limit exactly as at the token endpoints. */
-  async function refusalPage(request: FastifyRequest, reply: FastifyReply, error: unknown, render: (errors: PageErrors) => Promise<string>, interaction: Interaction) {
+  async function refusalPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    error: unknown,
+    render: (errors: PageErrors) => Promise<string>,
+    interaction: Interaction,
+  ) {
     if (!(error instanceof ApiError)) throw error;
     const refusal = await countFailure(request, error);
     const errors = pageErrorsOf(refusal, 'passcode');
@@ -125,8 +130,7 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
         authorization = await readAuthorizationRequest(services.store, params);
       } catch (error) {
         if (error instanceof AuthorizationPageError) return sendPage(reply, 400, renderMessagePage('Sign-in request refused', error.message));
-        if (error instanceof AuthorizationRedirectError)
-          return redirectTo(reply, redirectWithError(services, error.request, error.error, error.description));
+        if (error instanceof AuthorizationRedirectError) return redirectTo(reply, redirectWithError(services, error.request, error.error, error.description));
         throw error;
       }
       const { request: authRequest } = authorization;
@@ -145,7 +149,13 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
       if (!interaction) return sendPage(reply, 400, renderMessagePage('Sign-in expired', EXPIRED));
       const name = await applicationName(interaction);
       const user = interaction.userId === undefined ? undefined : await findUserById(services.store, interaction.userId);
-      if (!user) return sendPage(reply, 200, renderPasswordPage({ applicationName: name, action: SIGNIN_PASSWORD_PATH, csrf: interaction.csrf, errors: {} }), interaction.request.redirectUri);
+      if (!user)
+        return sendPage(
+          reply,
+          200,
+          renderPasswordPage({ applicationName: name, action: SIGNIN_PASSWORD_PATH, csrf: interaction.csrf, errors: {} }),
+          interaction.request.redirectUri,
+        );
       const factors = await offeredFactors(services, user);
       return sendPage(
         reply,
@@ -162,7 +172,8 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
       const name = await applicationName(interaction);
       const username = (form.username ?? '').trim();
       const password = form.password ?? '';
-      const render = async (errors: PageErrors) => renderPasswordPage({ applicationName: name, action: SIGNIN_PASSWORD_PATH, csrf: interaction.csrf, username, errors });
+      const render = async (errors: PageErrors) =>
+        renderPasswordPage({ applicationName: name, action: SIGNIN_PASSWORD_PATH, csrf: interaction.csrf, username, errors });
       if (username === '' || password === '') {
         const fields: Record<string, string> = {};
         if (username === '') fields.username = 'Enter your username.';

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { nowSeconds } from '../clock.js';
 import { ApiError } from '../errors.js';
 import { optionalField } from '../http/form-body.js';
-import { findUserById } from '../principals/users.js';
+import { findUserById, type User, userSubject } from '../principals/users.js';
 import { generateSecret, hashSecret } from '../secrets/bearer-secrets.js';
 import type { Services } from '../services.js';
 import type { Repositories } from '../storage/repositories/index.js';
@@ -33,14 +33,11 @@ interface Issue {
   nonce?: string;
 }
 
-/** Access token and ID token of a sign-in, and the next refresh token of its family when offline_access was granted. */
-async function issueTokens(services: Services, issue: Issue, family: { familyId: string; codeHash: string } | undefined, trx?: Repositories) {
-  const user = await findUserById(services.store, issue.userId);
-  if (!user) throw invalidGrant('The user no longer exists.');
-  if (!user.enabled) throw new ApiError('user_disabled');
+/** Access token and ID token of a sign-in. Minted outside any transaction: the key ring may read the store. */
+async function mintSignInTokens(services: Services, user: User, issue: Issue): Promise<AccessTokenDto> {
   const issuedAt = nowSeconds(services.clock);
   const accessToken = await services.issuer.mint({
-    sub: `${user.domain}:${user.id}`,
+    sub: userSubject(user),
     username: user.username,
     domain: user.domain,
     orgId: user.orgId,
@@ -59,25 +56,35 @@ async function issueTokens(services: Services, issue: Issue, family: { familyId:
     proof: undefined,
     signIn: { amr: issue.amr, acr: issue.acr, authTime: issue.authTime, nonce: issue.nonce },
   });
-  const dto: AccessTokenDto = { access_token: accessToken, token_type: 'bearer', expires_in: services.issuer.ttlSeconds - 1, scope: issue.scope, id_token: idToken };
-  if (family && issue.scope.split(' ').includes('offline_access')) {
-    const refreshToken = generateSecret(REFRESH_TOKEN_PREFIX);
-    const nowMs = services.clock.now();
-    await (trx ?? services.store).signIn.insertRefreshToken({
-      tokenHash: hashSecret(refreshToken),
-      ...family,
-      clientId: issue.clientId,
-      userId: issue.userId,
-      scope: issue.scope,
-      authTime: issue.authTime,
-      amr: issue.amr,
-      acr: issue.acr,
-      createdAt: nowMs,
-      expiresAt: nowMs + REFRESH_TOKEN_LIFETIME_SECONDS * 1000,
-    });
-    dto.refresh_token = refreshToken;
-  }
-  return dto;
+  return { access_token: accessToken, token_type: 'bearer', expires_in: services.issuer.ttlSeconds - 1, scope: issue.scope, id_token: idToken };
+}
+
+/** The next refresh token of a family, when offline_access was granted: its value, and the row to store. */
+function nextRefreshToken(services: Services, issue: Issue, family: { familyId: string; codeHash: string }) {
+  if (!issue.scope.split(' ').includes('offline_access')) return undefined;
+  const token = generateSecret(REFRESH_TOKEN_PREFIX);
+  const nowMs = services.clock.now();
+  const record = {
+    tokenHash: hashSecret(token),
+    ...family,
+    clientId: issue.clientId,
+    userId: issue.userId,
+    scope: issue.scope,
+    authTime: issue.authTime,
+    amr: issue.amr,
+    acr: issue.acr,
+    createdAt: nowMs,
+    expiresAt: nowMs + REFRESH_TOKEN_LIFETIME_SECONDS * 1000,
+  };
+  return { token, record };
+}
+
+/** The signed-in user, still there and enabled. Read before any transaction: SQLite serialises the store's connection behind one. */
+async function liveUser(services: Services, userId: string): Promise<User> {
+  const user = await findUserById(services.store, userId);
+  if (!user) throw invalidGrant('The user no longer exists.');
+  if (!user.enabled) throw new ApiError('user_disabled');
+  return user;
 }
 
 async function applicationOf(services: Services, request: GrantRequest) {
@@ -107,7 +114,12 @@ export const authorizationCodeGrant: Grant = async (services, request) => {
   if (optionalField(request.body, 'redirect_uri') !== stored.redirectUri) throw invalidGrant('redirect_uri differs from the authorization request.');
   const verifier = optionalField(request.body, 'code_verifier');
   if (verifier === undefined || !verifierMatches(verifier, stored.codeChallenge)) throw invalidGrant('The PKCE code_verifier does not match.');
-  return issueTokens(services, { ...stored, nonce: stored.nonce ?? undefined }, { familyId: randomUUID(), codeHash });
+  const user = await liveUser(services, stored.userId);
+  const issue = { ...stored, nonce: stored.nonce ?? undefined };
+  const dto = await mintSignInTokens(services, user, issue);
+  const refresh = nextRefreshToken(services, issue, { familyId: randomUUID(), codeHash });
+  if (refresh) await services.store.signIn.insertRefreshToken(refresh.record);
+  return refresh ? { ...dto, refresh_token: refresh.token } : dto;
 };
 
 /**
@@ -121,17 +133,21 @@ async function rotateRefreshToken(services: Services, request: GrantRequest, tok
   const nowMs = services.clock.now();
   const stored = await services.store.signIn.findRefreshToken(tokenHash);
   if (!stored || stored.clientId !== application.clientId) throw invalidGrant('The refresh token is unknown.');
-  const outcome = await services.store.transaction(async (trx) => {
+  if (stored.expiresAt <= nowMs && stored.usedAt === null) throw invalidGrant('The refresh token has expired.');
+  const user = await liveUser(services, stored.userId);
+  // Minted first, outside the transaction; thrown away if the token turns out to be spent.
+  const dto = await mintSignInTokens(services, user, stored);
+  const refresh = nextRefreshToken(services, stored, { familyId: stored.familyId, codeHash: stored.codeHash });
+  const used = await services.store.transaction(async (trx) => {
     if (!(await trx.signIn.useRefreshToken(tokenHash, nowMs))) {
       await trx.signIn.revokeFamily(stored.familyId, nowMs);
-      return { reused: true as const };
+      return false;
     }
-    if (stored.expiresAt <= nowMs) return { expired: true as const };
-    return { dto: await issueTokens(services, stored, { familyId: stored.familyId, codeHash: stored.codeHash }, trx) };
+    if (refresh) await trx.signIn.insertRefreshToken(refresh.record);
+    return true;
   });
-  if ('reused' in outcome) throw invalidGrant('The refresh token was already used or revoked; its whole family is revoked now.');
-  if ('expired' in outcome) throw invalidGrant('The refresh token has expired.');
-  return outcome.dto;
+  if (!used) throw invalidGrant('The refresh token was already used or revoked; its whole family is revoked now.');
+  return refresh ? { ...dto, refresh_token: refresh.token } : dto;
 }
 
 /** refresh_token: ours by their prefix; anything else is CSP's API token, handled as before. */

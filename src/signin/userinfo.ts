@@ -37,7 +37,8 @@ export async function userInfoFor(services: Services, token: string | undefined)
   if (!scopes.includes('openid')) throw new ApiError('invalid_token', 'The access token is not from an OpenID Connect sign-in.', { headers: BEARER_CHALLENGE });
   const userId = userIdFromSubject(claims.sub);
   const user = userId === undefined ? undefined : await services.store.principals.findById(userId);
-  if (!user || userSubject(user) !== claims.sub) throw new ApiError('invalid_token', 'The user of this access token no longer exists.', { headers: BEARER_CHALLENGE });
+  if (!user || userSubject(user) !== claims.sub)
+    throw new ApiError('invalid_token', 'The user of this access token no longer exists.', { headers: BEARER_CHALLENGE });
   if (!user.enabled) throw new ApiError('user_disabled');
   const info: UserInfoDto = { sub: claims.sub };
   if (scopes.includes('profile')) Object.assign(info, { preferred_username: user.username, name: user.username });

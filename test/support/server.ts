@@ -42,6 +42,8 @@ export interface TestServerOptions {
   databaseUrl?: string;
   /** Copies that must share rate limits in Redis use the same prefix; default one of this server's own. */
   redisKeyPrefix?: string;
+  /** Listen on this port instead of a random one (a test that must know its issuer URL before start). */
+  port?: number;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -55,7 +57,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     : undefined;
   const services = await createServices(config, { store: testStore.store, clock: options.clock, limits, masterKey: options.masterKey ?? randomBytes(32) });
   const app = await buildApp(services);
-  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const baseUrl = address.replace('localhost', '127.0.0.1');
 
   const server: TestServer = {

@@ -83,7 +83,6 @@ const DISCOVERY = {
     authorization_response_iss_parameter_supported: { type: 'boolean' },
     request_parameter_supported: { type: 'boolean' },
     request_uri_parameter_supported: { type: 'boolean' },
-    scopes_supported: strings,
   },
 };
 

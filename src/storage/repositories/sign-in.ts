@@ -115,7 +115,12 @@ export function createSignInRepository(db: Kysely<Database>) {
 
     /** Marks the code used; true only for the one request that did so first. */
     async consumeCode(codeHash: string, nowMs: number): Promise<boolean> {
-      const result = await db.updateTable('authorization_codes').set({ used_at: nowMs }).where('code_hash', '=', codeHash).where('used_at', 'is', null).executeTakeFirst();
+      const result = await db
+        .updateTable('authorization_codes')
+        .set({ used_at: nowMs })
+        .where('code_hash', '=', codeHash)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
 
@@ -195,13 +200,23 @@ export function createSignInRepository(db: Kysely<Database>) {
 
     /** Revokes every live token of a family; returns how many. */
     async revokeFamily(familyId: string, nowMs: number): Promise<number> {
-      const result = await db.updateTable('refresh_tokens').set({ revoked_at: nowMs }).where('family_id', '=', familyId).where('revoked_at', 'is', null).executeTakeFirst();
+      const result = await db
+        .updateTable('refresh_tokens')
+        .set({ revoked_at: nowMs })
+        .where('family_id', '=', familyId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
 
     /** Revokes every live token descended from an authorization code (the code was replayed). */
     async revokeIssuedFromCode(codeHash: string, nowMs: number): Promise<number> {
-      const result = await db.updateTable('refresh_tokens').set({ revoked_at: nowMs }).where('code_hash', '=', codeHash).where('revoked_at', 'is', null).executeTakeFirst();
+      const result = await db
+        .updateTable('refresh_tokens')
+        .set({ revoked_at: nowMs })
+        .where('code_hash', '=', codeHash)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
   };
