@@ -2,13 +2,14 @@
 // the one state object. Plain ES modules from this origin, no dependencies, no build step.
 import { byId } from './lib/dom.js';
 import { copyText } from './lib/clipboard.js';
-import { bindClick, bindSubmit } from './lib/run.js';
+import { bindClick, bindSubmit, run } from './lib/run.js';
 import { onUpdate, state, update } from './lib/state.js';
 import { loadAudit, loadAuditPageOf, openAudit } from './actions/audit.js';
 import { activateDevice, cancelEnrolment, registerDevice, startEnrolment } from './actions/enrol.js';
 import { confirmCodesSaved, downloadCodes } from './actions/recovery.js';
 import { closeRemoveConfirm, openRemoveConfirm, regenerateCodes, removeDevice, renameDevice, toggleMfa } from './actions/settings.js';
 import { returnToSignIn, signIn, signOut } from './actions/sign-in.js';
+import { finishPageSignIn, startPageSignIn } from './actions/oidc-sign-in.js';
 import { backToDashboard } from './actions/status.js';
 import * as auditView from './views/audit.js';
 import * as dashboardView from './views/dashboard.js';
@@ -24,6 +25,7 @@ onUpdate((current) => {
 });
 messagesView.bind({ returnToSignIn });
 
+bindClick('page-sign-in', startPageSignIn);
 bindSubmit('signin-form', signIn);
 bindClick('sign-out', signOut);
 
@@ -54,3 +56,5 @@ bindClick('audit-back', backToDashboard);
 
 // The first render; focus stays where the browser put it on load.
 update({});
+// Back from the sign-in pages: exchange the code (errors show in the sign-in card).
+if (new URLSearchParams(location.search).has('state')) run(byId('page-sign-in'), finishPageSignIn);

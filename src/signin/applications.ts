@@ -7,6 +7,7 @@ import { isValidClientName } from '../principals/names.js';
 import { generateSecret, hashSecret, secretMatchesHash } from '../secrets/bearer-secrets.js';
 import type { Services } from '../services.js';
 import type { Store } from '../storage/database.js';
+import { publicUrlOf } from '../config.js';
 import type { Application } from '../storage/repositories/applications.js';
 import type { ClientCredentials } from '../tokens/client-auth.js';
 
@@ -61,8 +62,19 @@ export async function registerApplication(store: Store, clock: Clock, input: New
   return clientSecret === undefined ? { clientId } : { clientId, clientSecret };
 }
 
-export function findApplication(store: Store, clientId: string): Promise<Application | undefined> {
-  return store.applications.findById(clientId);
+/** The self-service page /mfa signs people in as this public client, built in: nothing to register. */
+export const SELF_SERVICE_CLIENT_ID = 'principal-mfa-self-service';
+
+/** The built-in application of the self-service page: public, coming back to <public URL>/mfa. */
+function selfServiceApplication(publicUrl: string): Application {
+  const page = `${publicUrl}/mfa`;
+  return { clientId: SELF_SERVICE_CLIENT_ID, name: 'MFA self-service', secretHash: null, redirectUris: [page], postLogoutRedirectUris: [page] };
+}
+
+/** A registered application, or the built-in self-service one. */
+export function findApplication(services: Pick<Services, 'store' | 'config'>, clientId: string): Promise<Application | undefined> {
+  if (clientId === SELF_SERVICE_CLIENT_ID) return Promise.resolve(selfServiceApplication(publicUrlOf(services.config)));
+  return services.store.applications.findById(clientId);
 }
 
 /** Sent with every invalid_client answer to a Basic attempt, as RFC 6749 §5.2 requires. */
@@ -75,7 +87,7 @@ const BASIC_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="principal-mfa", char
 export async function authenticateApplication(services: Services, credentials: ClientCredentials | undefined): Promise<Application> {
   const refuse = () => new ApiError('invalid_client', undefined, { headers: credentials?.method === 'client_secret_basic' ? BASIC_CHALLENGE : {} });
   if (!credentials) throw refuse();
-  const application = await findApplication(services.store, credentials.clientId);
+  const application = await findApplication(services, credentials.clientId);
   if (!application) throw refuse();
   if (application.secretHash === null) {
     if (credentials.clientSecret !== undefined && credentials.clientSecret !== '') throw refuse();

@@ -4,7 +4,7 @@
 import type { FormBody } from '../http/form-body.js';
 import { ACR_MFA } from './assurance.js';
 import { type Application, findApplication } from './applications.js';
-import type { Store } from '../storage/database.js';
+import type { Services } from '../services.js';
 
 export interface AuthorizationRequest {
   clientId: string;
@@ -46,11 +46,14 @@ const param = (params: FormBody, name: string): string | undefined => {
   return value === undefined || value === '' ? undefined : value;
 };
 
-export async function readAuthorizationRequest(store: Store, params: FormBody): Promise<{ request: AuthorizationRequest; application: Application }> {
+export async function readAuthorizationRequest(
+  services: Pick<Services, 'store' | 'config'>,
+  params: FormBody,
+): Promise<{ request: AuthorizationRequest; application: Application }> {
   for (const value of Object.values(params)) if (value.length > MAX_PARAMETER_LENGTH) throw new AuthorizationPageError('A request parameter is too long.');
   const clientId = param(params, 'client_id');
   if (!clientId) throw new AuthorizationPageError('The request names no application (client_id is missing).');
-  const application = await findApplication(store, clientId);
+  const application = await findApplication(services, clientId);
   if (!application) throw new AuthorizationPageError('The application is not registered here.');
   const redirectUri = param(params, 'redirect_uri');
   // Exact string match, as OAuth 2.1 and the Security BCP require: no prefix, no normalisation.

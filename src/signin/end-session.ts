@@ -66,7 +66,7 @@ export function registerEndSession(app: FastifyInstance, services: Services, coo
       return sendPage(reply, 400, renderMessagePage('Sign-out refused', 'client_id is not the client of the ID token hint.'));
     let returnTo: string | undefined;
     if (params.post_logout_redirect_uri) {
-      const application = clientId ? await findApplication(services.store, clientId) : undefined;
+      const application = clientId ? await findApplication(services, clientId) : undefined;
       if (!application || !application.postLogoutRedirectUris.includes(params.post_logout_redirect_uri))
         return sendPage(reply, 400, renderMessagePage('Sign-out refused', 'The post-logout redirect URI is not registered for this application.'));
       returnTo = redirectWith(params.post_logout_redirect_uri, { state: params.state });

@@ -78,7 +78,7 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
 
   const setInteraction = (reply: FastifyReply, interaction: Interaction) =>
     reply.setCookie(cookies.interaction, sealInteraction(services, interaction), { ...cookieOptions, maxAge: INTERACTION_LIFETIME_SECONDS });
-  const applicationName = async (interaction: Interaction) => (await findApplication(services.store, interaction.request.clientId))?.name ?? 'the application';
+  const applicationName = async (interaction: Interaction) => (await findApplication(services, interaction.request.clientId))?.name ?? 'the application';
 
   /** A refusal as a page: counted toward the per-address limit exactly as at the token endpoints. */
   async function refusalPage(
@@ -127,7 +127,7 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
       const params = paramsOf(request.method, request.query, request.body as FormBody | undefined);
       let authorization;
       try {
-        authorization = await readAuthorizationRequest(services.store, params);
+        authorization = await readAuthorizationRequest(services, params);
       } catch (error) {
         if (error instanceof AuthorizationPageError) return sendPage(reply, 400, renderMessagePage('Sign-in request refused', error.message));
         if (error instanceof AuthorizationRedirectError) return redirectTo(reply, redirectWithError(services, error.request, error.error, error.description));

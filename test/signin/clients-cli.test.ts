@@ -1,7 +1,6 @@
 // Issue 11: principal-mfa clients create registers applications that sign people in.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { findApplication } from '../../src/signin/applications.js';
 import { findServiceAccount } from '../../src/principals/service-accounts.js';
 import { runCliInProcess } from '../support/cli.js';
 import { createTestStore, type TestStore } from '../support/store.js';
@@ -33,7 +32,7 @@ describe('principal-mfa clients create --redirect-uri', () => {
     assert.equal(result.code, 0, result.stderr);
     const created = JSON.parse(result.stdout) as { clientId: string; clientSecret: string };
     assert.deepEqual(Object.keys(created), ['clientId', 'clientSecret']);
-    const application = await findApplication(testStore.store, created.clientId);
+    const application = await testStore.store.applications.findById(created.clientId);
     assert.deepEqual(application?.redirectUris, ['https://wiki.example.com/callback', 'http://127.0.0.1:8000/callback']);
     assert.deepEqual(application?.postLogoutRedirectUris, ['https://wiki.example.com/']);
     assert.notEqual(application?.secretHash, created.clientSecret, 'only the hash is stored');
@@ -45,7 +44,7 @@ describe('principal-mfa clients create --redirect-uri', () => {
     assert.equal(result.code, 0, result.stderr);
     const created = JSON.parse(result.stdout) as { clientId: string };
     assert.deepEqual(Object.keys(created), ['clientId']);
-    assert.equal((await findApplication(testStore.store, created.clientId))?.secretHash, null);
+    assert.equal((await testStore.store.applications.findById(created.clientId))?.secretHash, null);
   });
 
   it('issue 11: refuses redirect URIs that are not exact, safe https (or loopback http) URIs', async () => {

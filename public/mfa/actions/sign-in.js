@@ -1,4 +1,5 @@
-// Signing in with an API token (and a passcode when MFA is on), and signing out.
+// Signing in with an API token (and a passcode when MFA is on), and signing out. The sign-in page flow
+// (actions/oidc-sign-in.js) ends in beginSession too.
 import { ApiError, AUTHORIZE_URL, callApi } from '../lib/api.js';
 import { announce, inputById } from '../lib/dom.js';
 import { compactCode } from '../lib/format.js';
@@ -21,6 +22,14 @@ export async function signIn() {
   const fields = { api_token: apiToken };
   if (passcode) fields.passcode = passcode;
   const grant = await callApi('POST', AUTHORIZE_URL, { form: fields, auth: false });
+  await beginSession(grant);
+}
+
+/**
+ * Keeps the access token of a grant (API-token exchange or sign-in code exchange) and opens the dashboard.
+ * @param {any} grant
+ */
+export async function beginSession(grant) {
   if (!grant || typeof grant.access_token !== 'string' || !grant.access_token) {
     throw new ApiError('The server did not return an access token.');
   }
