@@ -27,6 +27,9 @@ import type { Services } from './services.js';
 import { registerUiRoutes } from './ui/routes.js';
 import { AccessTokenDto, PublicKeyDto } from './tokens/dtos.js';
 import { tokenRoutes } from './tokens/routes.js';
+import { signInRoutes } from './signin/routes.js';
+import { signInTokenService } from './signin/token-service.js';
+import { userInfoRoutes } from './signin/userinfo.js';
 
 /** Limits that keep a slow or oversized client from stalling the server. */
 export const HTTP_LIMITS = {
@@ -80,11 +83,21 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await registerOpenApi(app);
   // Root-level hooks (request count/latency, refusals) must exist before the routes they observe.
   registerMetrics(app, services.metrics);
-  await app.register(tokenRoutes(services));
+  await app.register(tokenRoutes(services, signInTokenService(services)));
   await app.register(webauthnChallengeRoute(services));
+  // Interactive sign-in (OpenID Connect): the authorization endpoint, the sign-in pages, logout, userinfo.
+  await app.register(signInRoutes(services));
+  await app.register(userInfoRoutes(services));
   // Every route behind the csp-auth-token gate, in one plugin with the gate as its one hook.
   await app.register(
-    principalApi(services, [mfaRoutes(services), deviceRoutes(services), authenticatorRoutes(services), auditRoutes(services), profileRoutes(services), orgAdminRoutes(services)]),
+    principalApi(services, [
+      mfaRoutes(services),
+      deviceRoutes(services),
+      authenticatorRoutes(services),
+      auditRoutes(services),
+      profileRoutes(services),
+      orgAdminRoutes(services),
+    ]),
   );
   await app.register(opsRoutes(services));
   if (services.config.eventLoopStats) await app.register(eventLoopDelayRoute());

@@ -44,6 +44,10 @@ export interface Config {
   readonly webauthnRpId: string | undefined;
   /** The origin browsers run the pages that use passkeys on; unset: the public URL's origin. */
   readonly webauthnOrigin: string | undefined;
+  /** Interactive sign-in: a browser session ends after this many seconds without use (NIST SP 800-63B AAL2: 1 h). */
+  readonly sessionIdleSeconds: number;
+  /** Interactive sign-in: a browser session ends this many seconds after its sign-in, used or not (AAL2: 12 h). */
+  readonly sessionMaxSeconds: number;
 }
 
 export type TrustProxy = boolean | number | readonly string[];
@@ -76,6 +80,8 @@ export const DEFAULTS: Config = Object.freeze({
   eventLoopStats: false,
   webauthnRpId: undefined,
   webauthnOrigin: undefined,
+  sessionIdleSeconds: 3600,
+  sessionMaxSeconds: 43200,
 });
 
 /** Flag name, environment variable, and how to read it. */
@@ -103,6 +109,8 @@ const OPTIONS = {
   eventLoopStats: { flag: 'event-loop-stats', env: 'PRINCIPAL_MFA_EVENT_LOOP_STATS', kind: 'boolean' },
   webauthnRpId: { flag: 'webauthn-rp-id', env: 'PRINCIPAL_MFA_WEBAUTHN_RP_ID', kind: 'string' },
   webauthnOrigin: { flag: 'webauthn-origin', env: 'PRINCIPAL_MFA_WEBAUTHN_ORIGIN', kind: 'url' },
+  sessionIdleSeconds: { flag: 'session-idle-seconds', env: 'PRINCIPAL_MFA_SESSION_IDLE_SECONDS', kind: 'positive' },
+  sessionMaxSeconds: { flag: 'session-max-seconds', env: 'PRINCIPAL_MFA_SESSION_MAX_SECONDS', kind: 'positive' },
 } as const;
 
 type OptionKey = keyof typeof OPTIONS;

@@ -20,3 +20,14 @@ export const LOGGED_IN_USER_PATH = `${CSP_AM_API}/loggedin/user`;
 /** The principal MFA API: status, device, recovery codes, audit log. */
 export const MFA_BASE = `${CSP_VMWID_API}/principal/mfa`;
 export const API_DOCS_PATH = `${CSP_VMWID_API}/v2/api-docs`;
+
+/**
+ * Interactive sign-in (OpenID Connect). The authorization endpoint is where CSP's own console sends people
+ * (/csp/gateway/discovery); the sign-in pages sit beside it; userinfo and logout under the token service.
+ */
+export const AUTHORIZATION_PATH = '/csp/gateway/discovery';
+export const SIGNIN_PATH = '/csp/gateway/signin';
+export const SIGNIN_PASSWORD_PATH = `${SIGNIN_PATH}/password`;
+export const SIGNIN_SECOND_FACTOR_PATH = `${SIGNIN_PATH}/second-factor`;
+export const USERINFO_PATH = `${AUTH_BASE}/userinfo`;
+export const END_SESSION_PATH = `${AUTH_BASE}/logout`;

@@ -9,6 +9,7 @@ import { activateDevice, cancelEnrolment, registerDevice, startEnrolment } from 
 import { confirmCodesSaved, downloadCodes } from './actions/recovery.js';
 import { closeRemoveConfirm, openRemoveConfirm, regenerateCodes, removeDevice, renameDevice, toggleMfa } from './actions/settings.js';
 import { returnToSignIn, signIn, signOut } from './actions/sign-in.js';
+import { finishPageSignIn, startPageSignIn } from './actions/oidc-sign-in.js';
 import { backToDashboard } from './actions/status.js';
 import { registerPasskey, removePasskey, renameAuthenticator } from './actions/authenticators.js';
 import { signInWithPasskey } from './actions/passkey-sign-in.js';
@@ -27,6 +28,7 @@ onUpdate((current) => {
 });
 messagesView.bind({ returnToSignIn });
 
+bindClick('page-sign-in', startPageSignIn);
 bindSubmit('signin-form', signIn);
 bindClick('sign-out', signOut);
 bindClick('signin-passkey', signInWithPasskey);
@@ -64,3 +66,5 @@ bindClick('audit-back', backToDashboard);
 
 // The first render; focus stays where the browser put it on load.
 update({});
+// Back from the sign-in pages: exchange the code (errors show in the sign-in card).
+if (new URLSearchParams(location.search).has('state')) run(byId('page-sign-in'), finishPageSignIn);

@@ -60,6 +60,8 @@ const SERVE_OPTIONS: readonly CliOption[] = [
   { usage: '[--lockout-threshold N]', help: 'failed MFA verifications in a row before a lockout (default 5)' },
   { usage: '[--lockout-seconds S]', help: 'length of the first lockout, doubled for each further one (default 900)' },
   { usage: '[--step-up-max-age S]', help: 'how long a passcode proves a recent second factor (default 900)' },
+  { usage: '[--session-idle-seconds S]', help: 'a sign-in session unused this long ends (default 3600)' },
+  { usage: '[--session-max-seconds S]', help: 'a sign-in session ends this long after its sign-in (default 43200)' },
   { usage: '[--access-token-ttl S]', help: 'lifetime of issued access tokens (default 1800)' },
   { usage: '[--max-token-bytes N]', help: 'longest csp-auth-token accepted (default 8192)' },
   { usage: '[--audit-retention-days D]', help: 'audit events are kept this long; 0 keeps them forever (default 400)' },
@@ -139,8 +141,15 @@ export const CLI_COMMANDS: readonly CliCommand[] = [
     actions: [
       {
         names: ['create'],
-        summary: 'creates a client-credentials application → {"clientId","clientSecret"}',
-        options: [{ usage: '--name N', help: 'any text, at most 255 characters' }, ORG, JSON_OUTPUT],
+        summary: 'creates a client-credentials application, or with --redirect-uri one that signs people in (docs/sign-in.md) → {"clientId","clientSecret"?}',
+        options: [
+          { usage: '--name N', help: 'any text, at most 255 characters' },
+          ORG,
+          { usage: '[--redirect-uri URI]…', help: 'an exact redirect URI of a sign-in application (repeatable)' },
+          { usage: '[--post-logout-redirect-uri URI]…', help: 'where the application may send people after sign-out (repeatable)' },
+          { usage: '[--public]', help: 'a public sign-in application (browser, mobile, CLI): no secret, PKCE only' },
+          JSON_OUTPUT,
+        ],
       },
     ],
     run: clientsCommand,

@@ -14,14 +14,18 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-export type Options = Record<string, { type: 'string' | 'boolean' }>;
+export type Options = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
 
 /** Every admin command takes --database and --json. */
 const COMMON: Options = { database: { type: 'string' }, json: { type: 'boolean' } };
 
 export function parseCommandArgs(args: string[], options: Options): Record<string, string | boolean | undefined> {
   try {
-    return parseArgs({ args, options: { ...COMMON, ...options }, strict: true, allowPositionals: false }).values;
+    // Repeatable options (multiple) come back as string arrays; their callers read them as such.
+    return parseArgs({ args, options: { ...COMMON, ...options }, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
   } catch (error) {
     throw new CliError((error as Error).message);
   }

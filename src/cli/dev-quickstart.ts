@@ -6,7 +6,9 @@ import { createUser, findUserByUsername } from '../principals/users.js';
 import { DEFAULT_DATABASE_URL } from '../config.js';
 import type { Services } from '../services.js';
 import type { CliIo } from './common.js';
-import { API_TOKEN_EXCHANGE_PATH, MFA_BASE } from '../paths.js';
+import { API_TOKEN_EXCHANGE_PATH, AUTHORIZATION_PATH, MFA_BASE, TOKEN_ENDPOINT_PATH } from '../paths.js';
+import { registerApplication } from '../signin/applications.js';
+import { createHash, randomBytes } from 'node:crypto';
 
 export const DEMO_USERNAME = 'demo';
 export const DEMO_PASSWORD = 'demo-password';
@@ -35,6 +37,7 @@ export async function printDevQuickstart(services: Services, address: string, io
     '',
   );
   lines.push(...mfaEnrolmentLines(base));
+  lines.push(...(await signInLines(services, base, !anyUser)));
   io.stderr.write(`${lines.join('\n')}\n`);
 }
 
@@ -49,4 +52,42 @@ function mfaEnrolmentLines(base: string): string[] {
     `  sleep 30; curl -s -X POST ${base}${API_TOKEN_EXCHANGE_PATH} -d "api_token=$API_TOKEN" -d "passcode=$(oathtool --totp -b $SECRET)"`,
     '',
   ];
+}
+
+/** Where the demo application's browser comes back to: nothing needs to listen there, the code is in the address bar. */
+export const DEMO_REDIRECT_URI = 'http://127.0.0.1:8000/callback';
+
+/**
+ * Interactive sign-in (docs/sign-in.md): the self-service page, and on a new store a demo public application
+ * with a ready authorization URL (PKCE included) and the code exchange to paste after signing in.
+ */
+async function signInLines(services: Services, base: string, newStore: boolean): Promise<string[]> {
+  const lines = ['Sign in in a browser (docs/sign-in.md):', `  ${base}/mfa  → Sign in (${DEMO_USERNAME} / ${DEMO_PASSWORD})`, ''];
+  if (!newStore) return lines;
+  const { clientId } = await registerApplication(services.store, services.clock, {
+    name: 'Demo application',
+    redirectUris: [DEMO_REDIRECT_URI],
+    postLogoutRedirectUris: [],
+    isPublic: true,
+  });
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: DEMO_REDIRECT_URI,
+    scope: 'openid profile offline_access',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: 'demo',
+  });
+  lines.push(
+    `A demo application (public client ${clientId}) signs in at this URL; afterwards the browser shows`,
+    `${DEMO_REDIRECT_URI}?code=… (nothing listens there). Within 60 s, exchange the code:`,
+    `  ${base}${AUTHORIZATION_PATH}?${query}`,
+    `  curl -s -X POST ${base}${TOKEN_ENDPOINT_PATH} -d grant_type=authorization_code -d client_id=${clientId} \\`,
+    `      -d redirect_uri=${DEMO_REDIRECT_URI} -d code_verifier=${verifier} -d code=CODE_FROM_THE_ADDRESS_BAR`,
+    '',
+  );
+  return lines;
 }

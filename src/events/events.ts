@@ -5,7 +5,7 @@
 import type { ErrorCode } from '../errors.js';
 
 /** The token grants: 'api_token' is the API-token exchange; 'other' a grant_type we do not offer (or none). */
-export type GrantName = 'api_token' | 'client_credentials' | 'refresh_token' | 'other';
+export type GrantName = 'api_token' | 'client_credentials' | 'refresh_token' | 'authorization_code' | 'other';
 
 /** The limits that can refuse: MFA API requests and passcode attempts per principal, failed authentications per address, exchanges per API token. */
 export type LimitName = 'requests' | 'passcodes' | 'failed_auth' | 'api_token_exchanges';

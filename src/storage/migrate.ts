@@ -6,6 +6,7 @@ import * as m003 from './migrations/003-outside-principal-subjects.js';
 import * as m004 from './migrations/004-lockout-escalation.js';
 import * as m005 from './migrations/005-audit-keyset.js';
 import * as m006 from './migrations/006-signing-keys-generation.js';
+import * as m007 from './migrations/007-oidc-sign-in.js';
 import * as m008 from './migrations/008-webauthn-authenticators.js';
 import * as m009 from './migrations/009-org-mfa-policy.js';
 
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-lockout-escalation': m004,
   '005-audit-keyset': m005,
   '006-signing-keys-generation': m006,
+  '007-oidc-sign-in': m007,
   '008-webauthn-authenticators': m008,
   '009-org-mfa-policy': m009,
 };

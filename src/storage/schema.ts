@@ -148,6 +148,58 @@ export interface OrgAuditEventsTable {
   event_date: number;
 }
 
+/** Applications that sign people in (migration 007); service accounts stay in service_accounts. */
+export interface OidcClientsTable {
+  client_id: string;
+  name: string;
+  secret_hash: string | null;
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  created_at: number;
+}
+
+export interface SignInSessionsTable {
+  id_hash: string;
+  user_id: string;
+  auth_time: number;
+  amr: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export interface AuthorizationCodesTable {
+  code_hash: string;
+  client_id: string;
+  redirect_uri: string;
+  user_id: string;
+  code_challenge: string;
+  nonce: string | null;
+  scope: string;
+  auth_time: number;
+  amr: string;
+  acr: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  family_id: string;
+  code_hash: string;
+  client_id: string;
+  user_id: string;
+  scope: string;
+  auth_time: number;
+  amr: string;
+  acr: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   service_accounts: ServiceAccountsTable;
@@ -162,4 +214,8 @@ export interface Database {
   webauthn_challenges: WebauthnChallengesTable;
   org_mfa_policies: OrgMfaPoliciesTable;
   org_audit_events: OrgAuditEventsTable;
+  oidc_clients: OidcClientsTable;
+  signin_sessions: SignInSessionsTable;
+  authorization_codes: AuthorizationCodesTable;
+  refresh_tokens: RefreshTokensTable;
 }

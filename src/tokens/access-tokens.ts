@@ -22,6 +22,9 @@ export interface MintInput {
   authTime?: number;
   /** Epoch seconds by which the organization's MFA policy wants the principal enrolled (docs/organizations.md). */
   mfaEnrollmentDue?: number;
+  /** Interactive sign-in: the authentication context class, and the granted OIDC scope (userinfo reads it). */
+  acr?: string;
+  scope?: string;
   /** Epoch seconds; default now. Given when an ID token is issued alongside, so both share iat and exp. */
   issuedAt?: number;
 }
@@ -47,6 +50,8 @@ export class AccessTokenIssuer {
       amr: input.amr,
       auth_time: input.authTime,
       mfa_enrollment_due: input.mfaEnrollmentDue,
+      acr: input.acr,
+      scope: input.scope,
     };
     for (const key of Object.keys(claims)) if (claims[key] === undefined) delete claims[key];
     return new SignJWT(claims)

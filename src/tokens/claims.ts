@@ -16,4 +16,7 @@ export interface AccessTokenClaims extends JWTPayload {
   azp?: string;
   amr?: string[];
   auth_time?: number;
+  acr?: string;
+  /** Interactive sign-in only: the OIDC scope granted (space-separated). */
+  scope?: string;
 }

@@ -12,9 +12,9 @@ const WELL_KNOWN = '/.well-known/openid-configuration';
 /** CSP's own discovery paths: under auth/ (CSP's documentation) and under the API base (cited by its users). */
 export const CSP_DISCOVERY_PATHS = [`${AUTH_BASE}${WELL_KNOWN}`, `${CSP_AM_API}${WELL_KNOWN}`];
 /** Claims of the access and ID tokens this server issues. */
-const CLAIMS = ['iss', 'sub', 'aud', 'azp', 'iat', 'exp', 'jti', 'auth_time', 'amr', 'username', 'acct', 'domain', 'context', 'context_name', 'perms'];
+export const CLAIMS = ['iss', 'sub', 'aud', 'azp', 'iat', 'exp', 'jti', 'auth_time', 'amr', 'username', 'acct', 'domain', 'context', 'context_name', 'perms'];
 
-export function buildDiscovery(services: Services, tokenGrants: readonly string[]): OpenIdConfiguration {
+export function buildDiscovery(services: Services, tokenGrants: readonly string[], extra: DiscoveryExtra = {}): OpenIdConfiguration {
   const base = publicUrlOf(services.config);
   return {
     issuer: services.config.issuer,
@@ -22,14 +22,18 @@ export function buildDiscovery(services: Services, tokenGrants: readonly string[
     token_endpoint: `${base}${TOKEN_ENDPOINT_PATH}`,
     grant_types_supported: [...tokenGrants],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    // Required by OIDC Discovery and RFC 8414 parsers; kept as it always was. There is no authorization
-    // endpoint, so none is listed and no response type can be used.
+    // Required by OIDC Discovery and RFC 8414 parsers. Without interactive sign-in there is no authorization
+    // endpoint and no response type can be used; sign-in (signin/token-service.ts) replaces it with ['code'].
     response_types_supported: ['token'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [SIGNING_ALGORITHM],
     claims_supported: CLAIMS,
+    ...extra,
   };
 }
+
+/** Metadata of features that plug into the token service (interactive sign-in): its endpoints and values. */
+export type DiscoveryExtra = Partial<OpenIdConfiguration>;
 
 /**
  * Where `<issuer>/.well-known/openid-configuration` lands on this server: the issuer's path below the
@@ -42,8 +46,8 @@ export function issuerDiscoveryPath(issuer: string, publicUrl: string): string |
   return /^[A-Za-z0-9._~/-]+$/.test(path) ? path : undefined;
 }
 
-export function registerDiscovery(app: FastifyInstance, services: Services, tokenGrants: readonly string[]): void {
-  const document = buildDiscovery(services, tokenGrants);
+export function registerDiscovery(app: FastifyInstance, services: Services, tokenGrants: readonly string[], metadata: DiscoveryExtra = {}): void {
+  const document = buildDiscovery(services, tokenGrants, metadata);
   const extra = issuerDiscoveryPath(services.config.issuer, publicUrlOf(services.config));
   const paths = extra && !CSP_DISCOVERY_PATHS.includes(extra) ? [...CSP_DISCOVERY_PATHS, extra] : CSP_DISCOVERY_PATHS;
   for (const path of paths) {

@@ -13,6 +13,8 @@ export interface IdTokenInput {
   issuedAt: number;
   /** The MFA verification of this sign-in, when there was one. */
   proof: SignInProof | undefined;
+  /** An interactive sign-in (authorization code, refresh): its own amr, acr, auth_time and the request's nonce. */
+  signIn?: { amr: string[]; acr: string; authTime: number; nonce?: string };
 }
 
 /**
@@ -33,6 +35,12 @@ export async function mintIdToken(services: Services, input: IdTokenInput): Prom
     domain: user.domain,
   };
   if (proof) claims.amr = proof.amr;
+  if (input.signIn) {
+    claims.auth_time = input.signIn.authTime;
+    claims.amr = input.signIn.amr;
+    claims.acr = input.signIn.acr;
+    if (input.signIn.nonce !== undefined) claims.nonce = input.signIn.nonce;
+  }
   return new SignJWT(claims)
     .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: 'JWT', kid })
     .setIssuer(services.config.issuer)

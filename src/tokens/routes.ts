@@ -7,7 +7,7 @@ import { FORM_CONTENT_TYPE, type FormBody, optionalField } from '../http/form-bo
 import { refTo, withErrors } from '../http/schemas.js';
 import { API_TOKEN_EXCHANGE_PATH, CLIENT_CREDENTIALS_PATH, TOKEN_ENDPOINT_PATH, TOKEN_PUBLIC_KEY_PATH } from '../paths.js';
 import type { Services } from '../services.js';
-import { registerDiscovery } from './discovery.js';
+import { type DiscoveryExtra, registerDiscovery } from './discovery.js';
 import { AccessTokenDto, PublicKeyDto } from './dtos.js';
 import { exchangeApiToken } from './exchange.js';
 import { AUTHORIZE_GRANTS, type Grant, pickApiToken, runGrant, TOKEN_ENDPOINT_GRANTS } from './grants.js';
@@ -34,10 +34,13 @@ const ApiTokenGrantBody = Type.Object({
   scope: Type.Optional(Type.String({ maxLength: 1024 })),
 });
 const OAuthTokenForm = Type.Object({
-  grant_type: Type.Optional(Type.String({ maxLength: 64, description: 'client_credentials or refresh_token (required).' })),
+  grant_type: Type.Optional(Type.String({ maxLength: 64, description: 'client_credentials, refresh_token or authorization_code (required).' })),
   client_id: Type.Optional(Type.String({ maxLength: 255, description: 'With client_secret: client authentication without HTTP Basic (RFC 6749 §2.3.1).' })),
   client_secret: Type.Optional(Type.String({ maxLength: 255 })),
-  refresh_token: Type.Optional(Type.String({ description: 'refresh_token grant: the API token.' })),
+  refresh_token: Type.Optional(Type.String({ description: 'refresh_token grant: the API token, or a refresh token of an interactive sign-in (pmfa_rt_…).' })),
+  code: Type.Optional(Type.String({ maxLength: 128, description: 'authorization_code grant: the code from the redirect.' })),
+  redirect_uri: Type.Optional(Type.String({ maxLength: 2048, description: 'authorization_code grant: the redirect URI of the authorization request.' })),
+  code_verifier: Type.Optional(Type.String({ maxLength: 128, description: 'authorization_code grant: the PKCE verifier (RFC 7636).' })),
   passcode: Type.Optional(Type.String({ maxLength: 64, description: 'refresh_token grant: the MFA passcode, required when MFA is turned on.' })),
   orgId: Type.Optional(Type.String({ maxLength: 255, description: "client_credentials grant: must be the client's organization." })),
   scope: Type.Optional(Type.String({ maxLength: 1024 })),
@@ -69,7 +72,14 @@ type GrantHttpRequest = Pick<FastifyRequest, 'headers' | 'ip'> & { body: FormBod
 
 const bodyOf = (request: { body: FormBody | undefined }): FormBody => request.body ?? Object.create(null);
 
-export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
+/** What a feature adds to the token service: grants of POST …/auth/token (new, or replacing one by name), and their discovery metadata. */
+export interface TokenServiceExtension {
+  grants: ReadonlyMap<string, Grant>;
+  discovery: DiscoveryExtra;
+}
+
+export function tokenRoutes(services: Services, extension?: TokenServiceExtension): FastifyPluginAsyncTypebox {
+  const tokenEndpointGrants: ReadonlyMap<string, Grant> = new Map([...TOKEN_ENDPOINT_GRANTS, ...(extension?.grants ?? [])]);
   const grantRoute = (grants: ReadonlyMap<string, Grant>) => async (request: GrantHttpRequest) => {
     return runGrant(services, grants, { body: bodyOf(request), authorization: request.headers.authorization, clientAddress: request.ip });
   };
@@ -110,13 +120,13 @@ export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
       TOKEN_ENDPOINT_PATH,
       {
         schema: {
-          summary: 'OAuth 2.0 token endpoint: client credentials, or the API token as refresh token',
+          summary: 'OAuth 2.0 token endpoint: client credentials, authorization code (PKCE), refresh token (or the API token as refresh token)',
           tags: ['Authentication'],
           body: bodyByContentType({ [FORM_CONTENT_TYPE]: OAuthTokenForm }),
           response: withErrors({ 200: refTo(AccessTokenDto) }, [400, 401, 403, 429, 500]),
         },
       },
-      grantRoute(TOKEN_ENDPOINT_GRANTS),
+      grantRoute(tokenEndpointGrants),
     );
     oauth.post(
       CLIENT_CREDENTIALS_PATH,
@@ -165,6 +175,6 @@ export function tokenRoutes(services: Services): FastifyPluginAsyncTypebox {
       },
     );
 
-    registerDiscovery(app, services, [...TOKEN_ENDPOINT_GRANTS.keys()]);
+    registerDiscovery(app, services, [...tokenEndpointGrants.keys()], extension?.discovery);
   };
 }

@@ -42,7 +42,7 @@ export interface TestServerOptions {
   databaseUrl?: string;
   /** Copies that must share rate limits in Redis use the same prefix; default one of this server's own. */
   redisKeyPrefix?: string;
-  /** A fixed port (a page's WebAuthn origin names it before the server starts); default a free one. */
+  /** Listen on this port instead of a random one (an issuer URL or a page's WebAuthn origin names it before the server starts). */
   port?: number;
 }
 

@@ -73,7 +73,16 @@ const DISCOVERY = {
     claims_supported: strings,
     subject_types_supported: strings,
     response_types_supported: strings,
+    // Interactive sign-in (issue 11): OIDC Discovery 1.0 §3 and RFC 8414 names.
+    end_session_endpoint: string,
     scopes_supported: strings,
+    response_modes_supported: strings,
+    code_challenge_methods_supported: strings,
+    acr_values_supported: strings,
+    prompt_values_supported: strings,
+    authorization_response_iss_parameter_supported: { type: 'boolean' },
+    request_parameter_supported: { type: 'boolean' },
+    request_uri_parameter_supported: { type: 'boolean' },
   },
 };
 
@@ -105,6 +114,8 @@ export interface Discovery {
   token_endpoint: string;
   userinfo_endpoint?: string;
   authorization_endpoint?: string;
+  end_session_endpoint?: string;
+  code_challenge_methods_supported?: string[];
   grant_types_supported: string[];
   token_endpoint_auth_methods_supported: string[];
   id_token_signing_alg_values_supported: string[];

@@ -79,11 +79,19 @@ describe('OIDC discovery', () => {
     assert.equal(doc.issuer, ISSUER);
     assert.equal(doc.token_endpoint, `${PUBLIC_URL}/csp/gateway/am/api/auth/token`);
     assert.equal(doc.jwks_uri, `${PUBLIC_URL}/csp/gateway/am/api/auth/token-public-key?format=jwks`);
-    assert.deepEqual(doc.grant_types_supported, ['client_credentials', 'refresh_token']);
-    assert.deepEqual(doc.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
+    assert.deepEqual(doc.grant_types_supported, ['client_credentials', 'refresh_token', 'authorization_code']);
+    // 'none': a public sign-in application names itself with client_id and proves itself with PKCE.
+    assert.deepEqual(doc.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none']);
     assert.deepEqual(doc.id_token_signing_alg_values_supported, ['RS256']);
-    assert.equal(doc.userinfo_endpoint, undefined, 'no userinfo endpoint exists');
-    assert.equal(doc.authorization_endpoint, undefined, 'no authorization endpoint exists');
+    assert.deepEqual(doc.response_types_supported, ['code']);
+    assert.deepEqual(doc.code_challenge_methods_supported, ['S256']);
+    // Interactive sign-in's endpoints (issue 11) exist at the URLs listed; test/signin drives them end to end.
+    assert.equal(doc.authorization_endpoint, `${PUBLIC_URL}/csp/gateway/discovery`);
+    assert.equal(doc.userinfo_endpoint, `${PUBLIC_URL}/csp/gateway/am/api/auth/userinfo`);
+    assert.equal(doc.end_session_endpoint, `${PUBLIC_URL}/csp/gateway/am/api/auth/logout`);
+    for (const endpoint of [doc.authorization_endpoint, doc.userinfo_endpoint, doc.end_session_endpoint])
+      // (Raw: the authorization endpoint answers a bare GET with an HTML page, not a JSON error.)
+      assert.notEqual((await server.app.inject({ method: 'GET', url: local(endpoint as string) })).statusCode, 404, endpoint);
     const keys = parsePublicKeyDto((await sendAs(server, get(local(doc.jwks_uri)))).body);
     assert.ok((keys.keys ?? []).length >= 1);
     // Every grant it lists works at the token endpoint it names.
@@ -98,7 +106,8 @@ describe('OIDC discovery', () => {
       refresh_token: `grant_type=refresh_token&refresh_token=${apiToken}`,
     };
     const issued: string[] = [];
-    for (const grant of doc.grant_types_supported) {
+    // authorization_code needs a browser sign-in: test/signin/oidc-flow.test.ts exchanges real codes.
+    for (const grant of doc.grant_types_supported.filter((name) => name !== 'authorization_code')) {
       const body = grants[grant] as string;
       const dto = expectAccessTokenAnswer(await sendAs(server, { method: 'POST', target: local(doc.token_endpoint), headers: form(body), body }));
       issued.push(dto.access_token, ...(dto.id_token ? [dto.id_token] : []));

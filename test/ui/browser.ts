@@ -18,17 +18,19 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-export async function openBrowser(baseUrl: string): Promise<BrowserSession> {
+/** allowOrigins: further origins the pages may reach (a relying party's own server in the sign-in tests). */
+export async function openBrowser(baseUrl: string, options: { allowOrigins?: string[] } = {}): Promise<BrowserSession> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, acceptDownloads: true });
   const origin = new URL(baseUrl).origin;
+  const allowed = [origin, ...(options.allowOrigins ?? [])];
   const foreignRequests: string[] = [];
   await context.route('**/*', (route) => {
     const url = route.request().url();
-    if (url.startsWith(origin) || url.startsWith('data:')) return route.continue();
+    if (allowed.some((o) => url.startsWith(`${o}/`) || url === o) || url.startsWith('data:')) return route.continue();
     foreignRequests.push(url);
     return route.abort();
   });

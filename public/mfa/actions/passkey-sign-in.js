@@ -4,7 +4,7 @@ import { AUTHORIZE_URL, callApi } from '../lib/api.js';
 import { inputById } from '../lib/dom.js';
 import { ValidationError } from '../lib/validation.js';
 import { getAssertion } from '../lib/webauthn.js';
-import { completeSignIn } from './sign-in.js';
+import { beginSession } from './sign-in.js';
 
 const CHALLENGE_URL = '/csp/gateway/am/api/auth/webauthn/challenge';
 
@@ -17,5 +17,5 @@ export async function signInWithPasskey() {
   tokenField.value = '';
   inputById('signin-passcode').value = '';
   const grant = await callApi('POST', AUTHORIZE_URL, { form: { api_token: apiToken, webauthn: JSON.stringify(assertion) }, auth: false });
-  await completeSignIn(grant);
+  await beginSession(grant);
 }

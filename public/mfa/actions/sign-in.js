@@ -1,4 +1,5 @@
-// Signing in with an API token (and a passcode when MFA is on), and signing out.
+// Signing in with an API token (and a passcode when MFA is on), and signing out. The sign-in page flow
+// (actions/oidc-sign-in.js) ends in beginSession too.
 import { ApiError, AUTHORIZE_URL, callApi } from '../lib/api.js';
 import { announce, inputById } from '../lib/dom.js';
 import { compactCode } from '../lib/format.js';
@@ -21,11 +22,15 @@ export async function signIn() {
   const fields = { api_token: apiToken };
   if (passcode) fields.passcode = passcode;
   const grant = await callApi('POST', AUTHORIZE_URL, { form: fields, auth: false });
-  await completeSignIn(grant);
+  await beginSession(grant);
 }
 
-/** Keeps the access token of a grant and opens the dashboard (a passcode or a passkey got the grant). @param {any} grant */
-export async function completeSignIn(grant) {
+/**
+ * Keeps the access token of a grant (API-token exchange, passkey at the exchange, or sign-in code exchange)
+ * and opens the dashboard.
+ * @param {any} grant
+ */
+export async function beginSession(grant) {
   if (!grant || typeof grant.access_token !== 'string' || !grant.access_token) {
     throw new ApiError('The server did not return an access token.');
   }

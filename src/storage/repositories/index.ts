@@ -1,6 +1,7 @@
 // One repository per aggregate, all over one Kysely executor: the store itself, or one transaction.
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import { type ApplicationsRepository, createApplicationsRepository } from './applications.js';
 import { type ApiTokensRepository, createApiTokensRepository } from './api-tokens.js';
 import { type AuditRepository, createAuditRepository } from './audit.js';
 import { type ClientsRepository, createClientsRepository } from './clients.js';
@@ -11,6 +12,7 @@ import { createOrgAuditRepository, type OrgAuditRepository } from './org-audit.j
 import { createOrgPoliciesRepository, type OrgPoliciesRepository } from './org-policies.js';
 import { createOrgPrincipalsRepository, type OrgPrincipalsRepository } from './org-principals.js';
 import { createRecoveryCodesRepository, type RecoveryCodesRepository } from './recovery-codes.js';
+import { createSignInRepository, type SignInRepository } from './sign-in.js';
 import { createSigningKeysRepository, type SigningKeysRepository } from './signing-keys.js';
 import { createWebauthnChallengesRepository, type WebauthnChallengesRepository } from './webauthn-challenges.js';
 import { createWebauthnCredentialsRepository, type WebauthnCredentialsRepository } from './webauthn-credentials.js';
@@ -29,6 +31,10 @@ export interface Repositories {
   readonly orgPolicies: OrgPoliciesRepository;
   readonly orgPrincipals: OrgPrincipalsRepository;
   readonly orgAudit: OrgAuditRepository;
+  /** Applications that sign people in (OpenID Connect clients). */
+  readonly applications: ApplicationsRepository;
+  /** Browser sessions, authorization codes, refresh tokens. */
+  readonly signIn: SignInRepository;
 }
 
 /**
@@ -57,5 +63,7 @@ export function createRepositories(db: Kysely<Database>, hot?: HotReads): Reposi
     orgPolicies: createOrgPoliciesRepository(db),
     orgPrincipals: createOrgPrincipalsRepository(db),
     orgAudit: createOrgAuditRepository(db),
+    applications: createApplicationsRepository(db),
+    signIn: createSignInRepository(db),
   };
 }

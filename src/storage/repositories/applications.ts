@@ -1,0 +1,50 @@
+// The applications repository (oidc_clients): clients that sign people in, with their exact redirect URIs.
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+
+export interface Application {
+  clientId: string;
+  name: string;
+  /** Null for a public client: it has no secret and proves itself with PKCE alone. */
+  secretHash: string | null;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+}
+
+export type ApplicationsRepository = ReturnType<typeof createApplicationsRepository>;
+
+const parseList = (text: string): string[] => {
+  const value: unknown = JSON.parse(text);
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+};
+
+export function createApplicationsRepository(db: Kysely<Database>) {
+  return {
+    async insert(application: Application, createdAt: number): Promise<void> {
+      await db
+        .insertInto('oidc_clients')
+        .values({
+          client_id: application.clientId,
+          name: application.name,
+          secret_hash: application.secretHash,
+          redirect_uris: JSON.stringify(application.redirectUris),
+          post_logout_redirect_uris: JSON.stringify(application.postLogoutRedirectUris),
+          created_at: createdAt,
+        })
+        .execute();
+    },
+
+    async findById(clientId: string): Promise<Application | undefined> {
+      const row = await db.selectFrom('oidc_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+      return (
+        row && {
+          clientId: row.client_id,
+          name: row.name,
+          secretHash: row.secret_hash,
+          redirectUris: parseList(row.redirect_uris),
+          postLogoutRedirectUris: parseList(row.post_logout_redirect_uris),
+        }
+      );
+    },
+  };
+}
