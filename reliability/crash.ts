@@ -57,12 +57,14 @@ export interface CrashReport {
   violations: string[];
 }
 
-class Server {
+/** A real `serve` process (from the TypeScript sources) on a store of its own; `extraArgs` add flags. */
+export class Server {
   child?: ChildProcess;
   constructor(
     private readonly databaseUrl: string,
     private readonly keyFile: string,
     readonly port: number,
+    private readonly extraArgs: string[] = [],
   ) {}
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -84,6 +86,7 @@ class Server {
     ];
     args.push('--log-level', 'silent', '--lockout-threshold', String(CRASH_LOCKOUT_THRESHOLD));
     args.push('--rate-limit-per-minute', '1000000', '--failed-auth-per-minute', '1000000', '--api-token-exchanges-per-minute', '1000000');
+    args.push(...this.extraArgs);
     this.child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     this.child.stderr!.on('data', (c) => (stderr += c));
