@@ -87,7 +87,12 @@ export function openSqlite(path: string): Driver {
   if (!inMemory) prepareSqliteFiles(path);
   const sqlite = new BetterSqlite3(inMemory ? ':memory:' : path);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
+  // FULL, not NORMAL: in WAL mode NORMAL survives a process crash but may roll back the last commits on a
+  // power loss, and a rolled-back commit can be a spent recovery code or TOTP step that was already answered
+  // as accepted (it would be accepted again) or an acknowledged activation and its audit row. FULL syncs the
+  // WAL at every commit, so an answered write is on disk. The cost is one fsync per write transaction;
+  // docs/reliability.md has the reasoning and the figures.
+  sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   // Several processes (servers, the admin CLI) share the file; wait for locks instead of failing.
   sqlite.pragma('busy_timeout = 5000');

@@ -24,6 +24,7 @@ interface CompiledDocument {
 /** One compiled checker per distinct document: test files start many servers that share one document. */
 const compiled = new Map<string, CompiledDocument>();
 const byApp = new WeakMap<FastifyInstance, CompiledDocument>();
+const byDocument = new WeakMap<object, CompiledDocument>();
 
 const escapePointer = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
@@ -96,7 +97,29 @@ export async function checkResponse(
   bodyText: string,
   contentType: string | null,
 ): Promise<void> {
-  const doc = await documentFor(app);
+  checkAgainst(await documentFor(app), method, url, status, bodyText, contentType);
+}
+
+/** The same check against a document read from a server over HTTP (the fuzzer's case: no app object at hand). */
+export function checkResponseAgainstDocument(
+  document: unknown,
+  method: string,
+  url: string,
+  status: number,
+  bodyText: string,
+  contentType: string | null,
+): void {
+  let checker = byDocument.get(document as object);
+  if (!checker) {
+    const key = JSON.stringify(document);
+    checker = compiled.get(key);
+    if (!checker) compiled.set(key, (checker = compile(JSON.parse(key))));
+    byDocument.set(document as object, checker);
+  }
+  checkAgainst(checker, method, url, status, bodyText, contentType);
+}
+
+function checkAgainst(doc: CompiledDocument, method: string, url: string, status: number, bodyText: string, contentType: string | null): void {
   const path = new URL(url, 'http://x').pathname;
   const upper = method.toUpperCase();
   if (upper === 'HEAD') return;
