@@ -10,6 +10,7 @@ import { confirmCodesSaved, downloadCodes } from './actions/recovery.js';
 import { closeRemoveConfirm, openRemoveConfirm, regenerateCodes, removeDevice, renameDevice, toggleMfa } from './actions/settings.js';
 import { returnToSignIn, signIn, signOut } from './actions/sign-in.js';
 import { finishPageSignIn, startPageSignIn } from './actions/oidc-sign-in.js';
+import { nextOrgPage, loadOrgPrincipals, openOrg, resetPrincipal, unlockPrincipal } from './actions/org.js';
 import { backToDashboard } from './actions/status.js';
 import { registerPasskey, removePasskey, renameAuthenticator } from './actions/authenticators.js';
 import { signInWithPasskey } from './actions/passkey-sign-in.js';
@@ -18,10 +19,11 @@ import * as auditView from './views/audit.js';
 import * as dashboardView from './views/dashboard.js';
 import * as enrolView from './views/enrol.js';
 import * as layoutView from './views/layout.js';
+import * as orgView from './views/org.js';
 import * as messagesView from './views/messages.js';
 import * as recoveryView from './views/recovery.js';
 
-const VIEWS = [layoutView, dashboardView, authenticatorsView, enrolView, recoveryView, auditView, messagesView];
+const VIEWS = [layoutView, dashboardView, authenticatorsView, enrolView, recoveryView, auditView, orgView, messagesView];
 
 onUpdate((current) => {
   for (const view of VIEWS) view.render(current);
@@ -63,6 +65,14 @@ bindSubmit('audit-form', () => loadAudit(1));
 bindClick('audit-prev', () => loadAuditPageOf('audit-prev'));
 bindClick('audit-next', () => loadAuditPageOf('audit-next'));
 bindClick('audit-back', backToDashboard);
+
+bindClick('policy-enrol', startEnrolment);
+bindClick('open-org', openOrg);
+bindSubmit('org-filter-form', () => loadOrgPrincipals(null));
+bindClick('org-next', nextOrgPage);
+bindClick('org-unlock', unlockPrincipal);
+bindClick('org-reset', resetPrincipal);
+bindClick('org-back', backToDashboard);
 
 // The first render; focus stays where the browser put it on load.
 update({});

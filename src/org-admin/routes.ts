@@ -14,7 +14,7 @@ import type { Services } from '../services.js';
 import { requireOrgAdmin, requireStepUp } from './access.js';
 import { resetByOrgAdmin, unlockByOrgAdmin } from './actions.js';
 import { OrgPrincipalDetail, OrgPrincipalDto, OrgPrincipalPage, OrgTotalsDto, StoredPolicyDto } from './dtos.js';
-import { DEFAULT_PAGE_LIMIT, listOrgPrincipals, MAX_PAGE_LIMIT } from './listing.js';
+import { DEFAULT_PAGE_LIMIT, listOrgPrincipals, MAX_PAGE_LIMIT, toTotalsDto } from './listing.js';
 import { toOrgPrincipalDto } from './principal-view.js';
 import { streamOrgReport } from './report.js';
 
@@ -100,6 +100,26 @@ export function orgAdminRoutes(services: Services): FastifyPluginAsyncTypebox {
         const actor = await requireOrgAdmin(services, request, orgId);
         requireStepUp(services, request);
         return setOrgPolicy(store, clock, orgId, request.body, actor.username);
+      },
+    );
+
+    app.get(
+      `${ORG_MFA_BASE}/totals`,
+      {
+        schema: {
+          summary: "The organization's MFA coverage in numbers (one aggregate read)",
+          description: ROLE_NOTE,
+          tags: TAGS,
+          security: TOKEN_SECURITY,
+          params: OrgParams,
+          response: withErrors({ 200: OrgTotalsDto }, AUTHENTICATED_ERRORS),
+        },
+      },
+      async (request) => {
+        const { orgId } = request.params;
+        await requireOrgAdmin(services, request, orgId);
+        // Counts only, no principal data: not audited (the listing, a principal and the report are).
+        return toTotalsDto(await store.orgPrincipals.totals(orgId, clock.now()));
       },
     );
 

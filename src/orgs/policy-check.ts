@@ -53,6 +53,8 @@ export async function assertMayDropMfa(deps: PolicyDeps, user: User, change: 'tu
   const stored = toStoredPolicy(record);
   if (!requiresAnything(stored.policy) || isExempt(stored, user)) return;
   const { types } = await listActivatedAuthenticators(deps.store, user.id);
+  // Nothing activated: nothing to drop (the route answers its own 404).
+  if (types.length === 0) return;
   if (change === 'remove_totp') {
     // A pending device proves nothing yet: removing it leaves the principal no worse off.
     if (!types.includes('totp')) return;

@@ -100,6 +100,8 @@ describe('the organization admin API', () => {
     const bad = await callJson(server, `${ORGS}/${org}/mfa/principals?pageStart=nonsense`, token);
     assert.equal(expectCspError(bad.body, 400).errorCode, 'invalid_request');
     assert.equal((await server.services.store.orgAudit.latest(org, 1))[0]?.action, 'ORG_PRINCIPALS_LIST');
+    const totals = await callJson(server, `${ORGS}/${org}/mfa/totals`, token);
+    assert.deepEqual(totals.body, { principals: 8, on: 0, pending: 0, off: 8, locked: 0, coverageRatio: 0 });
   });
 
   it('unlocks a locked principal and keeps its device and recovery codes', async () => {

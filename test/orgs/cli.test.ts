@@ -4,6 +4,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { walkPrincipals } from '../../src/org-admin/listing.js';
 import { runCliInProcess } from '../support/cli.js';
 import { createTestStore, type TestStore } from '../support/store.js';
 import { REQUIRE_EXCHANGE } from './support.js';
@@ -45,6 +46,10 @@ describe('the organization CLI', () => {
     );
     const all = (await cli('users', 'list', '--json')).stdout.trim().split('\n');
     assert.equal(all.length, 3);
+    // Across organizations the keyset is (org, username, id): pages of one row give the same walk.
+    const walked = [];
+    for await (const p of walkPrincipals({ store: testStore.store, nowMs: Date.now() }, {}, 1)) walked.push(`${p.orgId}/${p.username}`);
+    assert.deepEqual(walked, ['acme/max', 'acme/olga', 'other/zed']);
     assert.equal((await cli('users', 'list', '--mfa', 'on', '--json')).stdout, '');
     assert.equal((await cli('users', 'list', '--mfa', 'maybe')).code, 2);
     const shown = await cli('users', 'show', '--username', 'olga', '--json');

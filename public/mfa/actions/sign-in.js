@@ -6,6 +6,7 @@ import { compactCode } from '../lib/format.js';
 import { forgetAccessToken, keepAccessToken } from '../lib/session.js';
 import { resetState, state, update } from '../lib/state.js';
 import { ValidationError } from '../lib/validation.js';
+import { readOrgFromToken } from './org.js';
 import { loadStatus, showView } from './status.js';
 
 export async function signIn() {
@@ -46,6 +47,7 @@ export async function beginSession(grant) {
     throw error;
   }
   const username = state.status?.username ?? '';
+  readOrgFromToken();
   update({ session: { username, endsAt } });
   showView('dashboard');
   announce(username ? `Signed in as ${username}.` : 'Signed in.');

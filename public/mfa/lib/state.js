@@ -2,7 +2,7 @@
 // views, which read nothing else. Secrets in it (the enrolment key, recovery codes) are dropped as soon
 // as the step that shows them ends.
 
-/** @typedef {'signin' | 'dashboard' | 'enrol' | 'recovery' | 'audit'} ViewName */
+/** @typedef {'signin' | 'dashboard' | 'enrol' | 'recovery' | 'audit' | 'org'} ViewName */
 /**
  * @typedef {object} Enrolment a registered device waiting for its first code
  * @property {string} secret base32, without spaces
@@ -23,6 +23,8 @@
  * @property {Enrolment | null} enrolment
  * @property {string[] | null} recoveryCodes
  * @property {null | {page: any, pageStart: number}} audit the last audit page and the pageStart asked for
+ * @property {null | {orgId: string, isOrgAdmin: boolean, enrolmentDueAt: number | null, totals: any, page: any}} org
+ *   the organization as the token shows it (views/org.js), and the Organization tab's last answers
  * @property {string} notice success message shown at the top
  * @property {null | {regionId: string, error: unknown}} error shown in one error region, next to its control
  */
@@ -38,6 +40,7 @@ function createInitialState() {
     enrolment: null,
     recoveryCodes: null,
     audit: null,
+    org: null,
     notice: '',
     error: null,
   };

@@ -2,7 +2,7 @@
 import { byId, setText } from '../lib/dom.js';
 import { timeOnly } from '../lib/format.js';
 
-const VIEWS = ['signin', 'dashboard', 'enrol', 'recovery', 'audit'];
+const VIEWS = ['signin', 'dashboard', 'enrol', 'recovery', 'audit', 'org'];
 
 /** @param {import('../lib/state.js').State} state */
 export function render(state) {

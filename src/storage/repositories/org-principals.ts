@@ -130,12 +130,12 @@ export function createOrgPrincipalsRepository(db: Kysely<Database>) {
       let query = q.orgId === undefined ? joined() : joined().where('u.org_id', '=', q.orgId);
       if (q.prefix) query = query.where('u.username', '>=', q.prefix).where('u.username', '<', `${q.prefix}\uffff`);
       const after = q.after;
+      // A row-value comparison, not `a > x OR (a = x AND b > y)`: both stores turn it into one index range seek.
       if (after) {
-        query = query.where((eb) => {
-          const inOrg = eb.or([eb('u.username', '>', after.username), eb.and([eb('u.username', '=', after.username), eb('u.id', '>', after.id)])]);
-          if (q.orgId !== undefined || after.orgId === undefined) return inOrg;
-          return eb.or([eb('u.org_id', '>', after.orgId), eb.and([eb('u.org_id', '=', after.orgId), inOrg])]);
-        });
+        query =
+          q.orgId !== undefined || after.orgId === undefined
+            ? query.where((eb) => eb(eb.refTuple('u.username', 'u.id'), '>', eb.tuple(after.username, after.id)))
+            : query.where((eb) => eb(eb.refTuple('u.org_id', 'u.username', 'u.id'), '>', eb.tuple(after.orgId as string, after.username, after.id)));
       }
       const filter = q.filter;
       if (filter) query = query.where((eb) => filterCondition(eb as unknown as Joined, filter, q.nowMs));
