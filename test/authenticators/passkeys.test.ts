@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { resetMfa } from '../../src/mfa/admin-reset.js';
 import { claimsOf, codeFor, enrol, MFA, PERIOD_MS, postJson, stepAlignedMs } from '../mfa/support.js';
 import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';
 import {
@@ -190,6 +191,15 @@ describe('passkeys', () => {
     const signIn = await signInWithPasskey(server, apiToken, key);
     const res = await postJson(server, `${AUTHENTICATORS}/${created.id}`, signIn.body.access_token, { password }, 'DELETE');
     assert.equal(res.status, 204, JSON.stringify(res.body));
+  });
+
+  it('lets an admin reset remove the passkeys too (audited as MFA_DEACTIVATION by admin)', async () => {
+    const { accessToken, user } = await server.accessTokenFor();
+    await register(server, accessToken, newAuthenticator(), 'lost key');
+    assert.deepEqual(await resetMfa(server.services.store, clock, user), { removed: true, deviceName: 'lost key' });
+    assert.deepEqual(await list(accessToken), []);
+    assert.deepEqual(await status(accessToken), { activated: false, turnedOn: false, username: user.username });
+    assert.equal((await auditActions(server, user.id)).at(-1), 'MFA_DEACTIVATION');
   });
 
   describe('the status rule (deviceName: the TOTP device, else the first passkey)', () => {
