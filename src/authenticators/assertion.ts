@@ -81,14 +81,14 @@ async function verifyAgainst(deps: PasskeyVerifyDeps, trx: Repositories, user: U
     });
   } catch (error) {
     if (counterRegressed(credential.signCount, claimedCounter(response)))
-      throw new PasskeyRefusal('The sign counter went backwards: this may be a cloned authenticator.', true);
+      throw new PasskeyRefusal('The sign counter went backwards: this may be a cloned authenticator.', true, credential.name);
     throw new PasskeyRefusal(`The passkey assertion did not verify: ${(error as Error).message}`.slice(0, 300));
   }
   if (!result.verified) throw new PasskeyRefusal('The passkey assertion did not verify.');
   const { newCounter, credentialBackedUp } = result.authenticationInfo;
   // Conditional on the counter we verified against: a concurrent use of the same key loses here.
   if (!(await trx.webauthnCredentials.recordUse(credential, { signCount: newCounter, backedUp: credentialBackedUp, atMs: nowMs })))
-    throw new PasskeyRefusal('The sign counter went backwards: this may be a cloned authenticator.', true);
+    throw new PasskeyRefusal('The sign counter went backwards: this may be a cloned authenticator.', true, credential.name);
   return { ...credential, signCount: newCounter, backedUp: credentialBackedUp, lastUsedAt: nowMs };
 }
 
@@ -115,7 +115,13 @@ export async function verifyPasskey<T extends object>(
       credential = await verifyAgainst(deps, trx, user, input, nowMs);
     } catch (error) {
       if (!(error instanceof PasskeyRefusal)) throw error;
-      await recordAuditEvent(trx, { user, action: error.auditAction('authentication'), deviceName: null, modifiedBy: user.username, eventDate: nowMs });
+      await recordAuditEvent(trx, {
+        user,
+        action: error.auditAction('authentication'),
+        deviceName: error.deviceName,
+        modifiedBy: user.username,
+        eventDate: nowMs,
+      });
       return { kind: 'refused' as const, message: error.message };
     }
     await clearFailures(trx, user.id);

@@ -7,6 +7,8 @@ export class PasskeyRefusal extends Error {
     message: string,
     /** The sign counter went backwards: a cloned authenticator, audited as such. */
     readonly counterRegressed = false,
+    /** The name of the credential concerned, when it is known (the audit event's deviceName). */
+    readonly deviceName: string | null = null,
   ) {
     super(message);
     this.name = 'PasskeyRefusal';

@@ -1,7 +1,9 @@
 // Passkeys through the real endpoints over a socket, with a software authenticator: register, list, use at the
 // API-token exchange, rename, remove; the status rule over TOTP and passkeys.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { resetMfa } from '../../src/mfa/admin-reset.js';
 import { claimsOf, codeFor, enrol, MFA, PERIOD_MS, postJson, stepAlignedMs } from '../mfa/support.js';
 import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';
 import {
@@ -191,6 +193,15 @@ describe('passkeys', () => {
     assert.equal(res.status, 204, JSON.stringify(res.body));
   });
 
+  it('lets an admin reset remove the passkeys too (audited as MFA_DEACTIVATION by admin)', async () => {
+    const { accessToken, user } = await server.accessTokenFor();
+    await register(server, accessToken, newAuthenticator(), 'lost key');
+    assert.deepEqual(await resetMfa(server.services.store, clock, user), { removed: true, deviceName: 'lost key' });
+    assert.deepEqual(await list(accessToken), []);
+    assert.deepEqual(await status(accessToken), { activated: false, turnedOn: false, username: user.username });
+    assert.equal((await auditActions(server, user.id)).at(-1), 'MFA_DEACTIVATION');
+  });
+
   describe('the status rule (deviceName: the TOTP device, else the first passkey)', () => {
     it('TOTP only: the device', async () => {
       const e = await enrol(server, clock, 'phone');
@@ -240,5 +251,27 @@ describe('passkeys', () => {
       assert.equal((await postJson(server, `${AUTHENTICATORS}/${second.id}`, e.accessToken, { passcode: e.recoveryCodes[1]! }, 'DELETE')).status, 204);
       assert.deepEqual(await status(e.accessToken), { activated: false, turnedOn: false, username: e.username });
     });
+  });
+});
+
+describe('passkey challenges across copies of the service', () => {
+  it('finishes at one copy a registration and an exchange whose challenges another copy gave', async () => {
+    const masterKey = randomBytes(32);
+    const first = await startTestServer({ config: RP_CONFIG, masterKey });
+    let second: TestServer | undefined;
+    try {
+      second = await startTestServer({ config: RP_CONFIG, masterKey, databaseUrl: first.testStore.url });
+      const { accessToken, apiToken } = await first.accessTokenFor();
+      const key = newAuthenticator();
+      const options = await registrationOptions(first, accessToken);
+      const created = await postJson(second, `${AUTHENTICATORS}/webauthn`, accessToken, key.create(options));
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const challenge = await exchangeChallenge(first, apiToken);
+      const res = await exchangeWithPasskey(second, apiToken, key.get(challenge.body));
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    } finally {
+      await second?.close();
+      await first.close();
+    }
   });
 });

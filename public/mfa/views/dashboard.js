@@ -24,11 +24,15 @@ export function render(state) {
   summary.classList.toggle('is-on', turnedOn);
   setText(summary, describeStatus(deviceName, activated, turnedOn));
 
-  byId('panel-no-device').hidden = Boolean(deviceName) || activated;
-  byId('panel-pending-device').hidden = !deviceName || activated;
+  // With passkeys the status is activated without a TOTP device: the device panels follow the device itself.
+  const list = Array.isArray(state.authenticators) ? state.authenticators : null;
+  const deviceActive = activated && (!list || list.some((a) => a.type === 'totp'));
+  const devicePending = Boolean(deviceName) && !activated;
+  byId('panel-no-device').hidden = deviceActive || devicePending;
+  byId('panel-pending-device').hidden = !devicePending;
   setText(byId('pending-device-name'), deviceName);
-  byId('panel-active-device').hidden = !activated;
-  byId('panel-remove-device').hidden = !deviceName && !activated;
+  byId('panel-active-device').hidden = !deviceActive;
+  byId('panel-remove-device').hidden = !deviceActive && !devicePending;
 
   setText(
     byId('toggle-text'),
