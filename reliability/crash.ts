@@ -54,6 +54,8 @@ export interface CrashReport {
   kills: number;
   tornTails: number;
   acknowledged: { activations: number; recoveryCodes: number; failures: number };
+  /** How often the checks that need a particular history ran (a lockout check needs a run of failures). */
+  checked: { clients: number; lockouts: number; replays: number };
   violations: string[];
 }
 
@@ -181,10 +183,11 @@ async function auditActions(baseUrl: string, c: ClientState): Promise<Record<str
 }
 
 /** The invariants for one client after a restart; returns the violations found. */
-async function checkClient(baseUrl: string, c: ClientState): Promise<string[]> {
+async function checkClient(baseUrl: string, c: ClientState, checked: CrashReport['checked']): Promise<string[]> {
   if (!c.accessToken) return [];
   const out: string[] = [];
   const fail = (what: string) => out.push(`${c.username}: ${what}`);
+  checked.clients++;
   const statusRes = await fetch(`${baseUrl}${API}/status`, { headers: { 'csp-auth-token': c.accessToken } });
   if (statusRes.status !== 200) return [`${c.username}: status answered ${statusRes.status}`];
   const status = (await statusRes.json()) as { activated: boolean; turnedOn: boolean };
@@ -202,10 +205,12 @@ async function checkClient(baseUrl: string, c: ClientState): Promise<string[]> {
   if (!status.activated) return out;
   // The lockout count survived: enough acknowledged failures mean an unused, valid code is refused now.
   if (c.failuresInARow >= CRASH_LOCKOUT_THRESHOLD && c.codes[9]) {
+    checked.lockouts++;
     const locked = await exchange(baseUrl, c.apiToken, c.codes[9]);
     if (locked.status === 200) fail(`${c.failuresInARow} acknowledged failures in a row (threshold ${CRASH_LOCKOUT_THRESHOLD}) but a valid code was accepted`);
   }
   // A code or step accepted once is never accepted again, across the crash.
+  checked.replays += c.usedAcked.slice(-2).length + (c.activationAcked ? 1 : 0);
   for (const i of c.usedAcked.slice(-2)) if ((await exchange(baseUrl, c.apiToken, c.codes[i])).status === 200) fail(`recovery code ${i} accepted twice`);
   if (c.activationAcked && (await exchange(baseUrl, c.apiToken, c.activationPasscode)).status === 200) fail('the activation passcode was accepted again');
   return out;
@@ -269,6 +274,7 @@ export async function runCrashConsistency(options: {
     kills: 0,
     tornTails: 0,
     acknowledged: { activations: 0, recoveryCodes: 0, failures: 0 },
+    checked: { clients: 0, lockouts: 0, replays: 0 },
     violations: [],
   };
   let previous: ClientState[] = [];
@@ -277,7 +283,8 @@ export async function runCrashConsistency(options: {
       const clients = await createClients(databaseUrl, round, clientsPerRound);
       await server.start();
       // After each restart: the clients of the round before, whose last requests were cut by the kill.
-      for (const c of previous) report.violations.push(...(await checkClient(server.baseUrl, c)).map((v) => `seed ${seed} kill ${round}: ${v}`));
+      for (const c of previous)
+        report.violations.push(...(await checkClient(server.baseUrl, c, report.checked)).map((v) => `seed ${seed} kill ${round}: ${v}`));
       const running = clients.map((c) => runClient(server.baseUrl, c));
       await new Promise((r) => setTimeout(r, Math.floor(random() * maxKillDelayMs)));
       await server.kill();
@@ -293,7 +300,7 @@ export async function runCrashConsistency(options: {
       options.onRound?.(round, report);
     }
     await server.start();
-    for (const c of previous) report.violations.push(...(await checkClient(server.baseUrl, c)).map((v) => `seed ${seed} final: ${v}`));
+    for (const c of previous) report.violations.push(...(await checkClient(server.baseUrl, c, report.checked)).map((v) => `seed ${seed} final: ${v}`));
   } finally {
     await server.kill();
   }

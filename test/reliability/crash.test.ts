@@ -37,6 +37,7 @@ describe('crash consistency under SIGKILL (short form)', () => {
       assert.equal(report.kills, KILLS);
       // The kills must land while work is going on, or the run proved nothing.
       assert.ok(report.acknowledged.activations > 0, JSON.stringify(report));
+      assert.ok(report.checked.replays > 0, JSON.stringify(report));
     });
   }
 });
