@@ -11,6 +11,7 @@ import { DEFAULTS } from '../src/config.js';
 import { ensureMasterKeyFile, loadMasterKey } from '../src/secrets/master-key-file.js';
 import type { LoadResult } from './load-generator.js';
 import { cpuMicros, fmt, generate, median, row } from './measure.js';
+import { measureAuthorizationCodes } from './authcode-part.js';
 import { measureExchanges } from './exchange-part.js';
 import { measureMixedLoad } from './mixed-part.js';
 import { seedStore } from './seed.js';
@@ -31,7 +32,7 @@ const { values: args } = parseArgs({
     dir: { type: 'string', default: '.bench' },
     database: { type: 'string' },
     redis: { type: 'string' },
-    only: { type: 'string', default: 'status,exchange,mixed,scale' },
+    only: { type: 'string', default: 'status,exchange,mixed,scale,authcode' },
     'exchange-tokens': { type: 'string', default: '10000' },
     'totp-principals': { type: 'string', default: '20000' },
     'audit-events': { type: 'string', default: '1000000' },
@@ -110,6 +111,12 @@ async function main(): Promise<void> {
     `plan: ${fmt(users)} users, ${fmt(tokenCount)} tokens, ${connections} connections, ${rounds} rounds of ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s per target`,
   );
   ensureBuilt();
+  // Issue 11: a small store of its own, in this process; measured first, and alone with --only authcode.
+  if (parts.has('authcode')) {
+    mkdirSync(dir, { recursive: true });
+    await measureAuthorizationCodes({ dir, log });
+    if (parts.size === 1) return;
+  }
 
   const file = args.database?.startsWith('sqlite:') ? args.database.slice('sqlite:'.length) : join(dir, 'bench.db');
   // The key the servers are started with (targets.ts passes the same file): it seals the signing key seeded here.
