@@ -100,6 +100,18 @@ describe('the organization admin API with passkeys', () => {
     const report = await callJson(server, `${base}/report?format=json`, adminToken);
     assert.equal(report.status, 200);
     assert.deepEqual(report.body.totals, { principals: 7, on: 4, pending: 1, off: 2, locked: 0, coverageRatio: 4 / 7 });
+    // The coverage gauge counts the same principals as `on` (the first scrape of this server reads the store).
+    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    const series = `principal_mfa_org_coverage_ratio{org="${org}"} `;
+    assert.equal(
+      Number(
+        metrics
+          .split('\n')
+          .find((l) => l.startsWith(series))
+          ?.slice(series.length),
+      ),
+      4 / 7,
+    );
     const csv = await (await fetch(`${server.baseUrl}${base}/report?format=csv`, { headers: { 'csp-auth-token': adminToken } })).text();
     const row = csv.split('\r\n').find((line) => line.startsWith('b-both,'));
     assert.match(row ?? '', /^b-both,local,org_member,true,true,false,3,totp webauthn,10,/);

@@ -156,6 +156,11 @@ describe('the organization MFA policy with passkeys', () => {
     assert.deepEqual(await kinds(p.accessToken), ['totp']);
 
     await setPolicy(org, requiring(['webauthn']));
+    // Holding both does not make a TOTP passcode acceptable to a passkeys-only policy; the passkey is.
+    const byPasscode = await exchangeRaw(server, q.apiToken, codeFor(qSecret, clock));
+    clock.advance(PERIOD_MS);
+    assert.equal(expectCspError(byPasscode.body, 403).errorCode, 'mfa_enrollment_required');
+    assert.equal((await signInWithPasskey(server, q.apiToken, q.key)).status, 200);
     const passkeyRefused = await removeWithPasskey(q, q.passkeyId, q.key);
     assert.equal(expectCspError(passkeyRefused.body, 403).errorCode, 'mfa_required_by_policy');
     const totpGone = await postJson(server, `${AUTHENTICATORS}/totp`, q.accessToken, { passcode: codeFor(qSecret, clock) }, 'DELETE');
