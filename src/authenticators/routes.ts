@@ -8,6 +8,7 @@ import { ApiError } from '../errors.js';
 import { AUTHENTICATED_ERRORS, noContent, withErrors } from '../http/schemas.js';
 import { mfaDeps } from '../mfa/device-routes.js';
 import { tokenAuthentication } from '../mfa/step-up.js';
+import { assertMayDropMfa } from '../orgs/policy-check.js';
 import { MFA_BASE } from '../paths.js';
 import type { Services } from '../services.js';
 import { authenticationOptions } from './assertion.js';
@@ -21,6 +22,7 @@ import {
   RegisteredAuthenticatorDto,
   RegistrationResponseBody,
   RequestOptionsDto,
+  TOTP_AUTHENTICATOR_ID,
 } from './dtos.js';
 import { registerPasskey, registrationOptions } from './registration.js';
 import { relyingPartyOf } from './relying-party.js';
@@ -125,7 +127,7 @@ export function authenticatorRoutes(services: Services): FastifyPluginAsyncTypeb
         schema: {
           summary: 'Remove an authenticator; the last one turns MFA off and takes the recovery codes with it',
           description:
-            'Step-up as for removing the TOTP device: a current passcode or recovery code, or a passkey assertion (webauthn, answering …/webauthn/authentication-options), confirms it alone; otherwise the password and an access token whose second factor (amr otp, recovery_code, hwk or swk) is at most --step-up-max-age seconds old.',
+            '403 mfa_required_by_policy when the organization requires MFA and no activated authenticator of an allowed kind would remain (checked first). Step-up as for removing the TOTP device: a current passcode or recovery code, or a passkey assertion (webauthn, answering …/webauthn/authentication-options), confirms it alone; otherwise the password and an access token whose second factor (amr otp, recovery_code, hwk or swk) is at most --step-up-max-age seconds old.',
           tags: TAGS,
           security: SECURITY,
           params: Id,
@@ -138,7 +140,10 @@ export function authenticatorRoutes(services: Services): FastifyPluginAsyncTypeb
         },
       },
       async (request, reply) => {
-        await removeAuthenticator(deps, principalOf(request), request.params.id, { ...request.body, token: tokenOf(request) });
+        const { id } = request.params;
+        // The organization's policy answers before any confirmation is checked, as for DELETE …/mfa/device.
+        await assertMayDropMfa(services, principalOf(request), id === TOTP_AUTHENTICATOR_ID ? 'remove_totp' : { removePasskey: id });
+        await removeAuthenticator(deps, principalOf(request), id, { ...request.body, token: tokenOf(request) });
         return reply.code(204).send();
       },
     );

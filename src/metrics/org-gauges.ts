@@ -42,7 +42,7 @@ export function registerOrgGauges(registry: Registry, source: OrgCoverageSource,
 
   new Gauge({
     name: `${prefix}org_coverage_ratio`,
-    help: `Share of an organization's principals with MFA activated and turned on (the ${MAX_ORGS} largest organizations; read at most every ${CACHE_MS / 1000} s).`,
+    help: `Share of an organization's principals with MFA on (the TOTP device activated and turned on, or passkeys only; the ${MAX_ORGS} largest organizations; read at most every ${CACHE_MS / 1000} s).`,
     labelNames: ['org'] as const,
     registers: [registry],
     async collect() {

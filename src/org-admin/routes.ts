@@ -128,7 +128,7 @@ export function orgAdminRoutes(services: Services): FastifyPluginAsyncTypebox {
       {
         schema: {
           summary: "List the organization's principals with their MFA state (keyset pages)",
-          description: `${ROLE_NOTE} mfa: on (activated and turned on), off (no device, or turned off), pending (registered, not activated), locked (MFA verification locked now). search: usernames beginning with it.`,
+          description: `${ROLE_NOTE} mfa: on (the TOTP device activated and turned on, or passkeys only), off (no authenticator, or the TOTP device turned off), pending (a TOTP device registered, not activated, and no passkey), locked (MFA verification locked now). search: usernames beginning with it.`,
           tags: TAGS,
           security: TOKEN_SECURITY,
           params: OrgParams,

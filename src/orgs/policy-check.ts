@@ -5,7 +5,7 @@ import { ApiError } from '../errors.js';
 import type { Store } from '../storage/database.js';
 import type { User } from '../storage/repositories/principals.js';
 import { authenticatorOfAmr, listActivatedAuthenticators } from './authenticators.js';
-import { enrolmentDueAt, type PolicyScope, requiresAnything, type StoredPolicy } from './policy.js';
+import { AUTHENTICATOR_TYPES, type AuthenticatorType, enrolmentDueAt, type PolicyScope, requiresAnything, type StoredPolicy } from './policy.js';
 import { toStoredPolicy } from './policy-store.js';
 import { type OrgRole, toOrgRole } from './roles.js';
 
@@ -23,12 +23,40 @@ export interface PolicyDecision {
 
 const isExempt = (stored: StoredPolicy, user: Pick<User, 'username'>): boolean => stored.policy.exemptUsernames.includes(user.username);
 
+/** The kinds of authenticator by the names a person sees on the /mfa page. */
+const KIND_NAMES: Record<AuthenticatorType, string> = { totp: 'a TOTP authenticator app', webauthn: 'a passkey or security key' };
+
+/** The refusal after the grace period; it names the kinds the organization accepts when it does not accept every kind. */
+function enrolmentRequired(stored: StoredPolicy): ApiError {
+  const allowed = stored.policy.allowedAuthenticators;
+  if (AUTHENTICATOR_TYPES.every((t) => allowed.includes(t))) return new ApiError('mfa_enrollment_required');
+  const kinds = allowed.map((t) => `${KIND_NAMES[t]} (${t === 'totp' ? 'TOTP' : 'WebAuthn'})`).join(' or ');
+  return new ApiError(
+    'mfa_enrollment_required',
+    `Your organization requires MFA with ${kinds} only, and your enrolment period has ended. Ask an organization admin to exempt you for a moment, then register one on the /mfa page.`,
+  );
+}
+
+/**
+ * Whether the second factor just proved satisfies the policy: a TOTP code or a passkey when its kind is allowed;
+ * a recovery code when the principal holds an activated authenticator of an allowed kind (the codes stand for
+ * the authenticators they back up, so they do not open a way around `allowedAuthenticators`).
+ */
+async function satisfiesPolicy(deps: PolicyDeps, user: User, stored: StoredPolicy, amr: readonly string[]): Promise<boolean> {
+  const used = authenticatorOfAmr(amr);
+  if (used === undefined) return false;
+  const allowed = stored.policy.allowedAuthenticators;
+  if (used !== 'recovery_code') return allowed.includes(used);
+  const { types } = await listActivatedAuthenticators(deps.store, user.id);
+  return types.some((t) => allowed.includes(t));
+}
+
 /**
  * The policy step of a sign-in (`scope`): `amr` is the second factor the principal has just proved (empty when
- * it signed in without one). Passes when nothing is required, the principal is exempt, or the second factor came
- * from an allowed authenticator; inside the grace period it passes with the due date; after it, 403
- * mfa_enrollment_required. One read (role, creation time and policy together). Service accounts never come here:
- * they have no MFA, and their grant does not call it.
+ * it signed in without one). Passes when nothing is required, the principal is exempt, or the second factor
+ * satisfies the policy (satisfiesPolicy); inside the grace period it passes with the due date; after it, 403
+ * mfa_enrollment_required. One read (role, creation time and policy together), one more for a recovery code.
+ * Service accounts never come here: they have no MFA, and their grant does not call it.
  */
 export async function checkMfaPolicy(deps: PolicyDeps, user: User, scope: PolicyScope, amr: readonly string[]): Promise<PolicyDecision> {
   const context = await deps.store.orgPolicies.findPrincipalContext(user.id);
@@ -36,30 +64,40 @@ export async function checkMfaPolicy(deps: PolicyDeps, user: User, scope: Policy
   if (!context?.policy) return { role };
   const stored = toStoredPolicy(context.policy);
   if (!stored.policy.mfaRequired[scope] || isExempt(stored, user)) return { role };
-  const used = authenticatorOfAmr(amr);
-  if (used !== undefined && stored.policy.allowedAuthenticators.includes(used)) return { role };
+  if (await satisfiesPolicy(deps, user, stored, amr)) return { role };
   const dueAt = enrolmentDueAt(stored, context.graceFrom);
   if (dueAt !== null && deps.clock.now() < dueAt) return { role, enrolmentDueAt: dueAt };
-  throw new ApiError('mfa_enrollment_required');
+  throw enrolmentRequired(stored);
 }
 
+/** What a principal is about to do that could leave it without MFA: a passkey is named by its authenticator id. */
+export type MfaDrop = 'turn_off' | 'remove_totp' | { removePasskey: string };
+
 /**
- * Refuses (403 mfa_required_by_policy) to turn MFA off, or to remove an activated authenticator that is the
- * principal's last one, while its organization requires MFA anywhere and the principal is not exempt.
+ * Refuses (403 mfa_required_by_policy) to turn MFA off, or to remove an authenticator when no activated
+ * authenticator of an allowed kind would remain, while its organization requires MFA anywhere and the principal
+ * is not exempt. Removing what is not there (a pending TOTP device, an unknown passkey) is left to the removal
+ * itself (it leaves the principal no worse off, or answers 404).
  */
-export async function assertMayDropMfa(deps: PolicyDeps, user: User, change: 'turn_off' | 'remove_totp'): Promise<void> {
+export async function assertMayDropMfa(deps: PolicyDeps, user: User, change: MfaDrop): Promise<void> {
   const record = await deps.store.orgPolicies.find(user.orgId);
   if (!record) return;
   const stored = toStoredPolicy(record);
   if (!requiresAnything(stored.policy) || isExempt(stored, user)) return;
-  const { types } = await listActivatedAuthenticators(deps.store, user.id);
+  const allowed = stored.policy.allowedAuthenticators;
+  const { types, passkeys } = await listActivatedAuthenticators(deps.store, user.id);
   // Nothing activated: nothing to drop (the route answers its own 404).
   if (types.length === 0) return;
+  if (change === 'turn_off') throw new ApiError('mfa_required_by_policy');
+  let totpLeft = types.includes('totp') ? 1 : 0;
+  let passkeysLeft = passkeys;
   if (change === 'remove_totp') {
-    // A pending device proves nothing yet: removing it leaves the principal no worse off.
-    if (!types.includes('totp')) return;
-    const remaining = types.filter((t) => t !== 'totp' && stored.policy.allowedAuthenticators.includes(t));
-    if (remaining.length > 0) return;
+    if (totpLeft === 0) return;
+    totpLeft = 0;
+  } else {
+    if (!(await deps.store.webauthnCredentials.findById(user.id, change.removePasskey))) return;
+    passkeysLeft -= 1;
   }
-  throw new ApiError('mfa_required_by_policy');
+  const remaining = (allowed.includes('totp') ? totpLeft : 0) + (allowed.includes('webauthn') ? passkeysLeft : 0);
+  if (remaining === 0) throw new ApiError('mfa_required_by_policy');
 }

@@ -22,6 +22,10 @@ export interface OrgPrincipalRow {
   periodSeconds: number | null;
   lockedUntil: number | null;
   recoveryCodesLeft: number;
+  /** WebAuthn credentials (passkeys, security keys): each is active from its registration. */
+  passkeyCount: number;
+  /** The latest use of any of its passkeys (epoch ms), null when none was used. */
+  passkeyLastUsedAt: number | null;
 }
 
 /** Where the previous page stopped: the last (username, id) it returned, and its org when listing every org. */
@@ -61,15 +65,22 @@ const numOrNull = (v: unknown): number | null => (v === null || v === undefined 
 
 type Joined = ExpressionBuilder<Database & { d: Database['mfa_devices']; l: Database['mfa_lockouts']; u: Database['users'] }, 'u' | 'd' | 'l'>;
 
-/** The filter as a condition on the joined rows; the same definitions in the listing and the totals. */
+/** Whether the principal has a passkey: one probe of the webauthn_credentials_user (user_id, created_at) index. */
+const hasPasskey = (eb: Joined) => eb.exists(eb.selectFrom('webauthn_credentials as w').select('w.id').whereRef('w.user_id', '=', 'u.id'));
+
+/**
+ * The filter as a condition on the joined rows; the same definitions in the listing, the totals and the metric.
+ * MFA is on as the status DTO says (docs/mfa.md): the activated TOTP device's switch, else while a passkey is
+ * registered. `on`, `pending` and `off` split every principal: a pending TOTP device beside a passkey is `on`.
+ */
 function filterCondition(eb: Joined, filter: MfaFilter, nowMs: number) {
   switch (filter) {
     case 'on':
-      return eb.and([eb('d.activated_at', 'is not', null), eb('d.turned_on', '=', 1)]);
+      return eb.or([eb.and([eb('d.activated_at', 'is not', null), eb('d.turned_on', '=', 1)]), eb.and([eb('d.activated_at', 'is', null), hasPasskey(eb)])]);
     case 'pending':
-      return eb.and([eb('d.user_id', 'is not', null), eb('d.activated_at', 'is', null)]);
+      return eb.and([eb('d.user_id', 'is not', null), eb('d.activated_at', 'is', null), eb.not(hasPasskey(eb))]);
     case 'off':
-      return eb.or([eb('d.user_id', 'is', null), eb.and([eb('d.activated_at', 'is not', null), eb('d.turned_on', '=', 0)])]);
+      return eb.or([eb.and([eb('d.user_id', 'is', null), eb.not(hasPasskey(eb))]), eb.and([eb('d.activated_at', 'is not', null), eb('d.turned_on', '=', 0)])]);
     case 'locked':
       return eb('l.locked_until', '>', nowMs);
   }
@@ -103,6 +114,18 @@ export function createOrgPrincipalsRepository(db: Kysely<Database>) {
           .whereRef('r.user_id', '=', 'u.id')
           .where('r.used_at', 'is', null)
           .as('codes_left'),
+        // Correlated reads of the principal's few passkeys through the webauthn_credentials_user index:
+        // a page costs `limit` index probes, whatever its position.
+        eb
+          .selectFrom('webauthn_credentials as w')
+          .select((e) => e.fn.countAll().as('n'))
+          .whereRef('w.user_id', '=', 'u.id')
+          .as('passkey_count'),
+        eb
+          .selectFrom('webauthn_credentials as w')
+          .select((e) => e.fn.max('w.last_used_at').as('t'))
+          .whereRef('w.user_id', '=', 'u.id')
+          .as('passkey_last_used_at'),
       ]);
 
   const toRow = (r: any): OrgPrincipalRow => ({
@@ -119,6 +142,8 @@ export function createOrgPrincipalsRepository(db: Kysely<Database>) {
     periodSeconds: numOrNull(r.period_seconds),
     lockedUntil: numOrNull(r.locked_until),
     recoveryCodesLeft: num(r.codes_left),
+    passkeyCount: num(r.passkey_count),
+    passkeyLastUsedAt: numOrNull(r.passkey_last_used_at),
   });
 
   return {
@@ -207,7 +232,7 @@ export function createOrgPrincipalsRepository(db: Kysely<Database>) {
             .sum<number>(
               eb
                 .case()
-                .when(eb.and([eb('d.activated_at', 'is not', null), eb('d.turned_on', '=', 1)]))
+                .when(filterCondition(eb as unknown as Joined, 'on', 0))
                 .then(1)
                 .else(0)
                 .end(),
