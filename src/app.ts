@@ -9,7 +9,7 @@ import { limitFailedAuth } from './auth/failed-auth-limit.js';
 import { principalApi } from './auth/principal-api.js';
 import { ApiError } from './errors.js';
 import { AccessLog } from './http/access-log.js';
-import { handleClientError, registerErrorHandling } from './http/error-handler.js';
+import { answerFrameworkError, handleClientError, registerErrorHandling } from './http/error-handler.js';
 import { generateRequestId } from './http/request-id.js';
 import { toFastifyTrustProxy } from './http/trust-proxy.js';
 import { schemaController } from './http/validation.js';
@@ -57,6 +57,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
     http: { maxHeaderSize: HTTP_LIMITS.maxHeaderBytes },
     clientErrorHandler: handleClientError,
+    frameworkErrors: answerFrameworkError,
     return503OnClosing: false, // our onRequest hook answers with a CspErrorResponse instead
     routerOptions: { ignoreTrailingSlash: false },
   }).withTypeProvider<TypeBoxTypeProvider>();

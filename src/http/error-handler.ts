@@ -8,6 +8,10 @@ import { generateRequestId } from './request-id.js';
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  // The router's own refusals (frameworkErrors): a path parameter longer than maxParamLength names nothing
+  // that exists; a path that does not decode is malformed. Found by the fuzzer.
+  FST_ERR_MAX_PARAM_LENGTH: 'not_found',
+  FST_ERR_BAD_URL: 'invalid_request',
 };
 
 function toApiError(error: FastifyError): ApiError {
@@ -23,6 +27,15 @@ function toApiError(error: FastifyError): ApiError {
 /** Fastify's 400 messages (bad JSON, empty body) are safe to show; keep them short. */
 function safeMessage(error: FastifyError): string | undefined {
   return error.code?.startsWith('FST_ERR_CTP') || error instanceof SyntaxError ? `Invalid request body: ${error.message.slice(0, 200)}` : undefined;
+}
+
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any route or hook runs (no onRequest hook, so the
+ * request id header is set here) still answers with a CspErrorResponse.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  void sendApiError(reply, toApiError(error));
 }
 
 export function sendApiError(reply: FastifyReply, error: ApiError): FastifyReply {

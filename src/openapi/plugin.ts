@@ -18,12 +18,14 @@ const FRAMEWORK_ERRORS = [500, 503];
 /** …and on any operation that takes a body: a malformed, oversized or wrongly typed body. */
 const BODY_ERRORS = [400, 413, 415];
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** …and on any operation with a path parameter: one longer than the router's maxParamLength names nothing (found by the fuzzer). */
+const PATH_PARAM_ERRORS = [404];
 
 /** Adds the framework's error statuses (as CspErrorResponse) that a route's own schema does not list. */
-function documentFrameworkErrors(schema: Record<string, any>, method: string | string[]): Record<string, any> {
+function documentFrameworkErrors(schema: Record<string, any>, method: string | string[], url: string): Record<string, any> {
   if (!schema || schema.hide || !Array.isArray(schema.tags)) return schema;
   const methods = Array.isArray(method) ? method : [method];
-  const statuses = methods.some((m) => BODY_METHODS.has(m)) ? [...BODY_ERRORS, ...FRAMEWORK_ERRORS] : FRAMEWORK_ERRORS;
+  const statuses = [...(methods.some((m) => BODY_METHODS.has(m)) ? BODY_ERRORS : []), ...(url.includes('/:') ? PATH_PARAM_ERRORS : []), ...FRAMEWORK_ERRORS];
   const declared: Record<string, unknown> = schema.response ?? {};
   const missing = statuses.filter((s) => !(String(s) in declared));
   if (missing.length === 0) return schema;
@@ -82,7 +84,7 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
         },
       },
     },
-    transform: ({ schema, url, route }) => ({ schema: documentFrameworkErrors(schema as Record<string, any>, route.method) as typeof schema, url }),
+    transform: ({ schema, url, route }) => ({ schema: documentFrameworkErrors(schema as Record<string, any>, route.method, route.url) as typeof schema, url }),
     transformObject: (documentObject) => markOptionalBodies((documentObject as { openapiObject: Record<string, any> }).openapiObject) as never,
     // Only tagged routes are API operations; the page at /mfa, /metrics and the like stay out.
     hideUntagged: true,

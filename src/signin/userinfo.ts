@@ -55,7 +55,7 @@ export function userInfoRoutes(services: Services): FastifyPluginAsyncTypebox {
       summary: 'OpenID Connect UserInfo: claims of the signed-in user, as the granted scope allows',
       tags: ['Authentication'],
       security: TOKEN_SECURITY,
-      response: withErrors({ 200: UserInfoDto }, [401, 403, 500]),
+      response: withErrors({ 200: UserInfoDto }, [401, 403, 429, 500]),
     };
     app.get(USERINFO_PATH, { schema }, async (request) => userInfoFor(services, readAccessToken(request)));
     app.post(USERINFO_PATH, { schema: { ...schema, summary: `${schema.summary} (POST)` } }, async (request) => userInfoFor(services, readAccessToken(request)));

@@ -233,4 +233,18 @@ describe('HTTP limits', () => {
     });
     assert.equal(await expectError(res, 413), 'payload_too_large');
   });
+
+  // Regression of the fuzzer's seed 20261201: the router's own refusals came back in Fastify's shape.
+  it('answers a path parameter longer than the router accepts with 404 not_found as a CspErrorResponse', async () => {
+    const { accessToken } = await server.accessTokenFor();
+    const res = await server.call(`/csp/gateway/am/api/orgs/${'a'.repeat(200)}/mfa/principals`, { token: accessToken });
+    assert.equal(await expectError(res, 404), 'not_found');
+  });
+
+  it('answers a path that does not decode with 400 invalid_request as a CspErrorResponse', async () => {
+    const res = await rawGet(server.baseUrl, '/csp/gateway/am/api/orgs/%E0%A4%A/mfa/policy', []);
+    assert.equal(res.status, 400);
+    const body = expectCspError(JSON.parse(res.body), 400, res.headers['x-request-id']);
+    assert.equal(body.errorCode, 'invalid_request');
+  });
 });
