@@ -11,6 +11,7 @@ import { nowSeconds } from '../clock.js';
 import { ApiError } from '../errors.js';
 import type { FormBody } from '../http/form-body.js';
 import { AUTHORIZATION_PATH, SIGNIN_PASSWORD_PATH, SIGNIN_PATH, SIGNIN_SECOND_FACTOR_PATH } from '../paths.js';
+import { checkMfaPolicy } from '../orgs/policy-check.js';
 import { findUserById, type User } from '../principals/users.js';
 import type { Services } from '../services.js';
 import { registerTokenBodyParsers } from '../tokens/request-body.js';
@@ -66,6 +67,10 @@ function pageErrorsOf(error: ApiError, field: string): PageErrors {
       return { form: 'Too many failed sign-ins from this address; wait a minute and try again.' };
     case 'user_disabled':
       return { form: 'This account is disabled.' };
+    case 'mfa_enrollment_required':
+      return {
+        form: 'Your organization requires a second factor for signing in, and your enrolment period has ended. Ask an organization admin to exempt you for a moment, then set up a second factor on the self-service page (/mfa).',
+      };
     default:
       throw error;
   }
@@ -106,6 +111,17 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
     return redirectTo(reply, await redirectWithCode(services, interaction.request, authentication));
   }
 
+  /** The organization policy's refusal of this sign-in (mfa_enrollment_required), or undefined when it passes. */
+  async function policyRefusal(user: User, amr: string[]): Promise<ApiError | undefined> {
+    try {
+      await checkMfaPolicy(services, user, 'signIn', amr);
+      return undefined;
+    } catch (error) {
+      if (error instanceof ApiError) return error;
+      throw error;
+    }
+  }
+
   /** The interaction of a form post, or a page saying it has expired (also when the CSRF token is wrong). */
   function interactionOf(request: FastifyRequest, form: FormBody | undefined): Interaction | undefined {
     const interaction = openInteraction(services, request.cookies[cookies.interaction]);
@@ -135,7 +151,14 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
       }
       const { request: authRequest } = authorization;
       const session = await findLiveSession(services, request.cookies[cookies.session]);
-      if (sessionSatisfies(services, session, authRequest)) return redirectTo(reply, await redirectWithCode(services, authRequest, session));
+      if (sessionSatisfies(services, session, authRequest)) {
+        const user = await findUserById(services.store, session.userId);
+        // A session from before the grace period ended gives no new code after it: the policy is asked again.
+        const refusal = user ? await policyRefusal(user, session.amr) : undefined;
+        if (refusal)
+          return sendPage(reply, refusal.status, renderMessagePage('Second factor required', pageErrorsOf(refusal, 'passcode').form ?? refusal.message));
+        return redirectTo(reply, await redirectWithCode(services, authRequest, session));
+      }
       if (authRequest.prompt === 'none')
         return redirectTo(reply, redirectWithError(services, authRequest, 'login_required', 'The user must sign in (prompt=none).'));
       setInteraction(reply, newInteraction(services, authRequest));
@@ -205,7 +228,13 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
       }
       // MFA is off for this user: the exchange's gate records AUTHENTICATION_WITHOUT_MFA, exactly as there.
       await services.signInGate.check(user, undefined, request.ip);
-      return finishSignIn(request, reply, { ...interaction, passwordAt }, user, signInAmr(undefined));
+      const amr = signInAmr(undefined);
+      try {
+        await checkMfaPolicy(services, user, 'signIn', amr);
+      } catch (error) {
+        return refusalPage(request, reply, error, render, interaction);
+      }
+      return finishSignIn(request, reply, { ...interaction, passwordAt }, user, amr);
     });
 
     app.post(SIGNIN_SECOND_FACTOR_PATH, { schema: { hide: true, body: PageForm } }, async (request, reply) => {
@@ -226,6 +255,14 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
         return refusalPage(request, reply, error, render, interaction);
       }
       if (amr.length === 0 && interaction.request.mfaRequired) return sendPage(reply, 403, renderMessagePage('Second factor required', EXPIRED));
+      try {
+        // The organization's policy, after the second factor as at the API-token exchange: a factor of a kind it
+        // does not allow is refused here (the page stays, another factor may be tried); the token's perms and
+        // due claim are decided again when the code is exchanged (token-grants.ts).
+        await checkMfaPolicy(services, user, 'signIn', signInAmr(amr));
+      } catch (error) {
+        return refusalPage(request, reply, error, render, interaction);
+      }
       return finishSignIn(request, reply, interaction, user, signInAmr(amr));
     });
 
