@@ -17,6 +17,7 @@ export async function listActivatedAuthenticators(store: Pick<Store, 'devices'>,
 /** The authenticator a second factor (`amr`) came from: TOTP codes and recovery codes both belong to the TOTP device. */
 export function authenticatorOfAmr(amr: readonly string[]): AuthenticatorType | undefined {
   if (amr.includes('otp') || amr.includes('recovery_code')) return 'totp';
-  if (amr.includes('hwk') || amr.includes('webauthn')) return 'webauthn';
+  // A passkey is hwk, or swk when synced (backed up): both are the webauthn kind.
+  if (amr.includes('hwk') || amr.includes('swk') || amr.includes('webauthn')) return 'webauthn';
   return undefined;
 }
