@@ -40,11 +40,12 @@ describe('a passkey as the second factor of an interactive sign-in', () => {
     await page.getByLabel('Passkey or security key name').fill('Virtual key');
     await page.locator('#passkey-form button[type=submit]').click();
     await page.locator('#view-recovery').waitFor({ state: 'visible' });
+    const recoveryCodes = await page.locator('#recovery-codes li').allTextContents();
     await page.locator('#codes-saved').click();
     await page.locator('#authenticator-list li', { hasText: 'Virtual key' }).waitFor();
     await page.locator('#sign-out').click();
     await page.locator('#view-signin').waitFor({ state: 'visible' });
-    return created;
+    return { ...created, recoveryCodes };
   }
 
   it('registers a passkey on /mfa, then signs in with password + passkey; the code is exchanged with amr hwk and the MFA acr', async () => {
@@ -60,7 +61,12 @@ describe('a passkey as the second factor of an interactive sign-in', () => {
     );
 
     const started = await startAuthorization(world);
+    const secondFactorPage = page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/csp/gateway/signin');
     await submitPassword(page, user.username, password);
+    const policy = (await secondFactorPage).headers()['content-security-policy'] ?? '';
+    assert.match(policy, /script-src 'self'; connect-src 'self';/);
+    assert.doesNotMatch(policy, /unsafe-inline|unsafe-eval/);
+    assert.equal(await page.locator('script:not([src])').count(), 0, 'no inline script');
     assert.equal(await page.locator('input[name="passcode"]').getAttribute('autocomplete'), 'one-time-code', 'a recovery code remains possible');
     // With the interaction cookie but a CSRF token of its own making, a script gets no options.
     const forged = await page.evaluate(async (path) => {
@@ -102,6 +108,20 @@ describe('a passkey as the second factor of an interactive sign-in', () => {
 
     assert.deepEqual(await world.browser.violations(), [], 'the strict page CSP holds: scripts from this server only');
     assert.deepEqual(world.browser.foreignRequests, [], 'no CDN');
+  });
+
+  it('lets a principal with passkeys only use a recovery code instead', async () => {
+    const { page } = world;
+    await forgetBrowserSession(world);
+    const { user, password, recoveryCodes } = await principalWithPasskey('passkey-recovery', 'passkey-org-3');
+    assert.equal(recoveryCodes.length, 10);
+    const started = await startAuthorization(world);
+    await submitPassword(page, user.username, password);
+    assert.equal(await page.getByRole('heading', { name: 'Recovery code' }).count(), 1);
+    await page.fill('input[name="passcode"]', recoveryCodes[0] ?? '');
+    await Promise.all([page.waitForURL((url) => url.href.startsWith(world.rp.redirectUri)), page.getByRole('button', { name: 'Verify' }).click()]);
+    const idClaims = (await exchangeCode(world, started)).claims();
+    assert.deepEqual(idClaims?.amr, ['pwd', 'recovery_code', 'mfa']);
   });
 
   it('gives passkey options only to a sign-in in progress: without one, a CspErrorResponse', async () => {
