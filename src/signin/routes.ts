@@ -177,8 +177,10 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
         const user = await findUserById(services.store, session.userId);
         // A session from before the grace period ended gives no new code after it: the policy is asked again.
         const refusal = user ? await policyRefusal(user, session.amr) : undefined;
-        if (refusal)
-          return sendPage(reply, refusal.status, renderMessagePage('Second factor required', pageErrorsOf(refusal, 'passcode').form ?? refusal.message));
+        const message = refusal ? (pageErrorsOf(refusal, 'passcode').form ?? refusal.message) : '';
+        // prompt=none means no page may be shown (a silent check by the application): the refusal goes back to it.
+        if (refusal && authRequest.prompt === 'none') return redirectTo(reply, redirectWithError(services, authRequest, 'access_denied', message));
+        if (refusal) return sendPage(reply, refusal.status, renderMessagePage('Second factor required', message));
         return redirectTo(reply, await redirectWithCode(services, authRequest, session));
       }
       if (authRequest.prompt === 'none')

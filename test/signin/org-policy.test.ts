@@ -143,6 +143,12 @@ describe('the organization MFA policy at interactive sign-in', () => {
     assert.equal((await answer).status(), 403, 'the live session gives no code after the grace period');
     assert.match((await page.locator('[role="alert"]').textContent()) ?? '', ENROLMENT_ENDED);
     assert.equal(world.rp.arrivals.length, arrivalsBefore);
+    // A silent check (prompt=none) may show no page: the refusal goes back to the application, without a code.
+    await startAuthorization(world, { prompt: 'none' });
+    assert.ok(isAtCallback(world), page.url());
+    const silent = new URL(page.url()).searchParams;
+    assert.equal(silent.get('error'), 'access_denied');
+    assert.equal(silent.get('code'), null);
     await expectTokenRefusal(client.refreshTokenGrant(world.oidc, tokens.refresh_token), 'mfa_enrollment_required');
   });
 });
