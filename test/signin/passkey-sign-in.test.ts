@@ -105,6 +105,20 @@ describe('a passkey as the second factor of an interactive sign-in', () => {
     await page.locator('#webauthn-error').waitFor({ state: 'visible' });
     assert.match((await page.locator('#webauthn-error').textContent()) ?? '', /not accepted/);
     assert.equal(world.rp.arrivals.length, arrivalsBefore, 'no code for a replayed assertion');
+    assert.equal((await auditActions(world.server, user.id)).at(-1), 'WEBAUTHN_AUTHENTICATION_FAILURE');
+
+    // Refused assertions count toward the principal's lockout, the one the exchange and passcodes share.
+    const threshold = world.server.services.config.lockoutThreshold;
+    let lockedStatus = 0;
+    for (let attempt = 1; attempt <= threshold && lockedStatus !== 429; attempt++) {
+      await page.locator('input[name="webauthn"]').evaluate((input, value) => ((input as HTMLInputElement).value = value), form.get('webauthn') ?? '');
+      const refused = page.waitForResponse((r) => r.request().isNavigationRequest() && r.request().method() === 'POST');
+      await page.getByRole('button', { name: 'Use a passkey' }).click();
+      lockedStatus = (await refused).status();
+    }
+    assert.equal(lockedStatus, 429, 'locked after the threshold of refusals');
+    assert.match((await page.locator('.form-error[role="alert"]').textContent()) ?? '', /locked/);
+    assert.equal(world.rp.arrivals.length, arrivalsBefore);
 
     assert.deepEqual(await world.browser.violations(), [], 'the strict page CSP holds: scripts from this server only');
     assert.deepEqual(world.browser.foreignRequests, [], 'no CDN');
