@@ -29,5 +29,7 @@ export const AUTHORIZATION_PATH = '/csp/gateway/discovery';
 export const SIGNIN_PATH = '/csp/gateway/signin';
 export const SIGNIN_PASSWORD_PATH = `${SIGNIN_PATH}/password`;
 export const SIGNIN_SECOND_FACTOR_PATH = `${SIGNIN_PATH}/second-factor`;
+/** Passkey request options for the sign-in in progress (its interaction cookie and CSRF token). */
+export const SIGNIN_PASSKEY_OPTIONS_PATH = `${SIGNIN_PATH}/passkey-options`;
 export const USERINFO_PATH = `${AUTH_BASE}/userinfo`;
 export const END_SESSION_PATH = `${AUTH_BASE}/logout`;

@@ -22,6 +22,13 @@ export interface SecondFactor {
   /** Heading of its section on the page. */
   title: string;
   fields: FieldSpec[];
+  /** The form field its refusals are shown next to (the first field's, or a hidden one's). */
+  errorField: string;
+  /**
+   * A passkey: the form carries a hidden `webauthn` field that the page's script fills with the
+   * AuthenticationResponseJSON of navigator.credentials.get() before posting (public/signin/passkey.js).
+   */
+  webauthn?: { hint: string };
   submitLabel: string;
   isOffered(services: Services, user: User): Promise<boolean>;
   /**
@@ -44,6 +51,7 @@ const totp: SecondFactor = {
       maxLength: 64,
     },
   ],
+  errorField: 'passcode',
   submitLabel: 'Verify',
   async isOffered(services, user) {
     const device = await services.store.devices.findByUser(user.id);
@@ -59,7 +67,61 @@ const totp: SecondFactor = {
   },
 };
 
-export const SECOND_FACTORS: readonly SecondFactor[] = [totp];
+/**
+ * Whether the gate will ask this user for a passkey: MFA is on (the activated TOTP device's switch, else a
+ * registered passkey turns it on, docs/passkeys.md) and a passkey is registered.
+ */
+async function passkeyMfaOn(services: Services, user: User): Promise<{ on: boolean; totpActivated: boolean }> {
+  const device = await services.store.devices.findByUser(user.id);
+  const totpActivated = device !== undefined && isActivated(device);
+  const hasPasskeys = (await services.store.webauthnCredentials.countForUser(user.id)) > 0;
+  return { on: hasPasskeys && (totpActivated ? device.turnedOn : true), totpActivated };
+}
+
+/** A passkey: the assertion goes through the API-token exchange's gate, so verifyPasskey's lockout, audit and sign-count checks. */
+const passkey: SecondFactor = {
+  id: 'passkey',
+  title: 'Passkey',
+  fields: [],
+  errorField: 'webauthn',
+  webauthn: { hint: 'Use the passkey or security key you registered for this account.' },
+  submitLabel: 'Use a passkey',
+  async isOffered(services, user) {
+    return (await passkeyMfaOn(services, user)).on;
+  },
+  async verify(services, user, form, clientAddress) {
+    const webauthn = form.webauthn?.trim() || undefined;
+    // No assertion (script blocked or the prompt never ran): nothing was tried, so nothing is counted.
+    if (webauthn === undefined) throw new ApiError('mfa_required', 'Use your passkey when the browser asks for it.');
+    const proof = await services.signInGate.check(user, undefined, clientAddress, webauthn);
+    return proof?.amr ?? [];
+  },
+};
+
+/** A recovery code for a principal with passkeys only (no TOTP device, so the passcode section is not shown). */
+const recoveryCode: SecondFactor = {
+  id: 'recovery',
+  title: 'Recovery code',
+  fields: [
+    {
+      name: 'passcode',
+      label: 'Recovery code',
+      hint: 'One of the recovery codes you saved when you added your first passkey.',
+      autocomplete: 'one-time-code',
+      maxLength: 64,
+    },
+  ],
+  errorField: 'passcode',
+  submitLabel: 'Verify',
+  async isOffered(services, user) {
+    const { on, totpActivated } = await passkeyMfaOn(services, user);
+    return on && !totpActivated;
+  },
+  verify: totp.verify,
+};
+
+/** In page order. A post without `factor` is the first one's (`passcode`, the field contract). */
+export const SECOND_FACTORS: readonly SecondFactor[] = [totp, passkey, recoveryCode];
 
 export async function offeredFactors(services: Services, user: User): Promise<SecondFactor[]> {
   const offered: SecondFactor[] = [];

@@ -8,19 +8,21 @@ import type { FormBody } from '../http/form-body.js';
  * must be allowed here, or the browser stops on our page. Only the exact registered URI is added (the
  * registration refused any character that could break out of the policy).
  */
-export function pageContentSecurityPolicy(redirectUri?: string): string {
+export function pageContentSecurityPolicy(redirectUri?: string, withScripts = false): string {
   const target = redirectUri ? ` ${redirectUri.split('?')[0]}` : '';
-  return "default-src 'none'; style-src 'self'; img-src 'self'; " + `form-action 'self'${target}; frame-ancestors 'none'; base-uri 'none'`;
+  // A page offering a passkey runs two scripts from this server and fetches its options here; no inline script.
+  const scripts = withScripts ? "script-src 'self'; connect-src 'self'; " : '';
+  return "default-src 'none'; " + scripts + "style-src 'self'; img-src 'self'; " + `form-action 'self'${target}; frame-ancestors 'none'; base-uri 'none'`;
 }
 
-export function sendPage(reply: FastifyReply, status: number, html: string, redirectUri?: string): FastifyReply {
+export function sendPage(reply: FastifyReply, status: number, html: string, redirectUri?: string, withScripts = false): FastifyReply {
   return reply
     .code(status)
     .headers({
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
       pragma: 'no-cache',
-      'content-security-policy': pageContentSecurityPolicy(redirectUri),
+      'content-security-policy': pageContentSecurityPolicy(redirectUri, withScripts),
       'x-frame-options': 'DENY',
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',

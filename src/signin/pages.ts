@@ -1,8 +1,13 @@
-// The sign-in pages, rendered on the server: every value is escaped, there is no script at all, and the
-// stylesheet is served from this server. Each error sits next to the field that caused it.
+// The sign-in pages, rendered on the server: every value is escaped, no inline script, and the stylesheet
+// (and, on a second-factor page that offers a passkey, two scripts) are served from this server. Each error
+// sits next to the field that caused it.
+import { SIGNIN_PASSKEY_OPTIONS_PATH } from '../paths.js';
 import type { SecondFactor } from './factors.js';
 
 export const SIGNIN_STYLESHEET_PATH = '/csp/gateway/signin/assets/signin.css';
+/** @simplewebauthn/browser's bundle (it defines globalThis.SimpleWebAuthnBrowser), and the page's passkey script. */
+export const SIGNIN_WEBAUTHN_LIBRARY_PATH = '/csp/gateway/signin/assets/simplewebauthn-browser.js';
+export const SIGNIN_PASSKEY_SCRIPT_PATH = '/csp/gateway/signin/assets/passkey.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** HTML text and attribute values (always double-quoted). */
@@ -15,7 +20,8 @@ export interface PageErrors {
   form?: string;
 }
 
-function layout(title: string, body: string): string {
+function layout(title: string, body: string, scripts: readonly string[] = []): string {
+  const scriptTags = scripts.map((src) => `\n<script src="${escapeHtml(src)}" defer></script>`).join('');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -23,7 +29,7 @@ function layout(title: string, body: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)}</title>
-<link rel="stylesheet" href="${SIGNIN_STYLESHEET_PATH}">
+<link rel="stylesheet" href="${SIGNIN_STYLESHEET_PATH}">${scriptTags}
 </head>
 <body>
 <main>
@@ -96,11 +102,26 @@ ${input({ name: 'password', label: 'Password', type: 'password', autocomplete: '
   );
 }
 
+/** A passkey's part of its form: the hint, the hidden field the script fills, and the place for its error. */
+function passkeyFields(hint: string, errors: PageErrors): string {
+  const error = errors.fields?.webauthn;
+  return [
+    `<p class="hint" id="webauthn-hint">${escapeHtml(hint)}</p>`,
+    '<input type="hidden" name="webauthn" value="">',
+    `<p class="field-error" id="webauthn-error" role="alert"${error ? '' : ' hidden'}>${error ? escapeHtml(error) : ''}</p>`,
+  ].join('\n');
+}
+
+/** Whether the page needs its scripts (and a policy that lets them run and fetch options from this server). */
+export const offersPasskey = (factors: readonly SecondFactor[]): boolean => factors.some((factor) => factor.webauthn !== undefined);
+
 export function renderSecondFactorPage(input_: { applicationName: string; action: string; csrf: string; factors: SecondFactor[]; errors: PageErrors }): string {
   const sections = input_.factors.map(
     (factor, index) => `<section aria-labelledby="factor-${escapeHtml(factor.id)}">
 <h2 id="factor-${escapeHtml(factor.id)}">${escapeHtml(factor.title)}</h2>
-<form method="post" action="${escapeHtml(input_.action)}" novalidate>
+<form method="post" action="${escapeHtml(input_.action)}" novalidate${
+      factor.webauthn ? ` id="passkey-form" data-options="${escapeHtml(SIGNIN_PASSKEY_OPTIONS_PATH)}" aria-describedby="webauthn-hint"` : ''
+    }>
 ${index === 0 ? formError(input_.errors) : ''}
 ${csrfField(input_.csrf)}
 <input type="hidden" name="factor" value="${escapeHtml(factor.id)}">
@@ -121,11 +142,13 @@ ${factor.fields
     ),
   )
   .join('\n')}
+${factor.webauthn ? passkeyFields(factor.webauthn.hint, input_.errors) : ''}
 <button type="submit">${escapeHtml(factor.submitLabel)}</button>
 </form>
 </section>`,
   );
-  return layout('Second factor', `${heading(input_.applicationName)}\n${sections.join('\n')}`);
+  const scripts = offersPasskey(input_.factors) ? [SIGNIN_WEBAUTHN_LIBRARY_PATH, SIGNIN_PASSKEY_SCRIPT_PATH] : [];
+  return layout('Second factor', `${heading(input_.applicationName)}\n${sections.join('\n')}`, scripts);
 }
 
 /** A page that ends the flow here: an untrustworthy request, an expired sign-in, a signed-out message. */

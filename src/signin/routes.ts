@@ -11,22 +11,35 @@ import { nowSeconds } from '../clock.js';
 import { ApiError } from '../errors.js';
 import type { FormBody } from '../http/form-body.js';
 import { AUTHORIZATION_PATH, SIGNIN_PASSWORD_PATH, SIGNIN_PATH, SIGNIN_SECOND_FACTOR_PATH } from '../paths.js';
+import { checkMfaPolicy } from '../orgs/policy-check.js';
 import { findUserById, type User } from '../principals/users.js';
 import type { Services } from '../services.js';
 import { registerTokenBodyParsers } from '../tokens/request-body.js';
+import { webauthnBrowserBundle } from '../ui/routes.js';
 import { signInAmr } from './assurance.js';
 import { AuthorizationPageError, AuthorizationRedirectError, readAuthorizationRequest } from './authorization-request.js';
 import { registerEndSession } from './end-session.js';
+import { registerPasskeyOptions } from './passkey-options.js';
 import { offeredFactors, SECOND_FACTORS } from './factors.js';
 import { authenticationNow, redirectWithCode, redirectWithError, sessionSatisfies } from './flow.js';
 import { paramsOf, redirectTo, sendPage } from './http.js';
 import { csrfMatches, INTERACTION_LIFETIME_SECONDS, type Interaction, newInteraction, openInteraction, sealInteraction } from './interaction.js';
-import { type PageErrors, renderMessagePage, renderPasswordPage, renderSecondFactorPage, SIGNIN_STYLESHEET_PATH } from './pages.js';
+import {
+  offersPasskey,
+  type PageErrors,
+  renderMessagePage,
+  renderPasswordPage,
+  renderSecondFactorPage,
+  SIGNIN_PASSKEY_SCRIPT_PATH,
+  SIGNIN_STYLESHEET_PATH,
+  SIGNIN_WEBAUTHN_LIBRARY_PATH,
+} from './pages.js';
 import { checkPassword } from './password-step.js';
 import { cookieNamesOf, endSession, findLiveSession, startSession } from './sessions.js';
 import { findApplication } from './applications.js';
 
 const STYLESHEET_FILE = fileURLToPath(new URL('../../public/signin/signin.css', import.meta.url));
+const PASSKEY_SCRIPT_FILE = fileURLToPath(new URL('../../public/signin/passkey.js', import.meta.url));
 
 /** Parameters of the authorization request; unknown ones are ignored, as OIDC Core §3.1.2.1 requires. */
 const AuthorizationParams = Type.Object(
@@ -57,7 +70,10 @@ function pageErrorsOf(error: ApiError, field: string): PageErrors {
     case 'invalid_passcode':
       return { fields: { [field]: 'The passcode or recovery code is not valid.' } };
     case 'mfa_required':
+      if (field === 'webauthn') return { fields: { webauthn: 'Use your passkey when your browser asks for it (this needs JavaScript).' } };
       return { fields: { [field]: 'Enter the passcode from your authenticator app, or a recovery code.' } };
+    case 'invalid_webauthn':
+      return { fields: { webauthn: 'The passkey was not accepted. Try again, or use another way to sign in.' } };
     case 'mfa_locked': {
       const minutes = error.retryAfterSeconds ? Math.max(1, Math.ceil(error.retryAfterSeconds / 60)) : undefined;
       return { form: `Too many failed attempts: this account is locked${minutes ? ` for ${minutes} minute${minutes === 1 ? '' : 's'}` : ' for a while'}.` };
@@ -66,6 +82,10 @@ function pageErrorsOf(error: ApiError, field: string): PageErrors {
       return { form: 'Too many failed sign-ins from this address; wait a minute and try again.' };
     case 'user_disabled':
       return { form: 'This account is disabled.' };
+    case 'mfa_enrollment_required':
+      return {
+        form: 'Your organization requires a second factor for signing in, and your enrolment period has ended. Ask an organization admin to exempt you for a moment, then set up a second factor on the self-service page (/mfa).',
+      };
     default:
       throw error;
   }
@@ -87,13 +107,14 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
     error: unknown,
     render: (errors: PageErrors) => Promise<string>,
     interaction: Interaction,
+    page: { field: string; withScripts: boolean } = { field: 'passcode', withScripts: false },
   ) {
     if (!(error instanceof ApiError)) throw error;
     const refusal = await countFailure(request, error);
-    const errors = pageErrorsOf(refusal, 'passcode');
+    const errors = pageErrorsOf(refusal, page.field);
     if (refusal.retryAfterSeconds !== undefined) reply.header('retry-after', String(refusal.retryAfterSeconds));
     reply.headers(refusal.headers);
-    return sendPage(reply, refusal.status, await render(errors), interaction.request.redirectUri);
+    return sendPage(reply, refusal.status, await render(errors), interaction.request.redirectUri, page.withScripts);
   }
 
   /** The end of a sign-in: a new session (never the old id: no fixation), a code, and back to the application. */
@@ -104,6 +125,17 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
     reply.setCookie(cookies.session, sessionId, { ...cookieOptions, maxAge: services.config.sessionMaxSeconds });
     reply.clearCookie(cookies.interaction, cookieOptions);
     return redirectTo(reply, await redirectWithCode(services, interaction.request, authentication));
+  }
+
+  /** The organization policy's refusal of this sign-in (mfa_enrollment_required), or undefined when it passes. */
+  async function policyRefusal(user: User, amr: string[]): Promise<ApiError | undefined> {
+    try {
+      await checkMfaPolicy(services, user, 'signIn', amr);
+      return undefined;
+    } catch (error) {
+      if (error instanceof ApiError) return error;
+      throw error;
+    }
   }
 
   /** The interaction of a form post, or a page saying it has expired (also when the CSRF token is wrong). */
@@ -117,11 +149,17 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
     await app.register(fastifyCookie);
     registerTokenBodyParsers(app, {});
-    const stylesheet = await readFile(STYLESHEET_FILE);
-
-    app.get(SIGNIN_STYLESHEET_PATH, { schema: { hide: true } }, async (_request, reply) =>
-      reply.headers({ 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }).send(stylesheet),
-    );
+    const assets = [
+      { path: SIGNIN_STYLESHEET_PATH, file: STYLESHEET_FILE, type: 'text/css; charset=utf-8' },
+      { path: SIGNIN_PASSKEY_SCRIPT_PATH, file: PASSKEY_SCRIPT_FILE, type: 'text/javascript; charset=utf-8' },
+      { path: SIGNIN_WEBAUTHN_LIBRARY_PATH, file: webauthnBrowserBundle(), type: 'text/javascript; charset=utf-8' },
+    ];
+    for (const asset of assets) {
+      const body = await readFile(asset.file);
+      app.get(asset.path, { schema: { hide: true } }, async (_request, reply) =>
+        reply.headers({ 'content-type': asset.type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }).send(body),
+      );
+    }
 
     const authorize = async (request: FastifyRequest, reply: FastifyReply) => {
       const params = paramsOf(request.method, request.query, request.body as FormBody | undefined);
@@ -135,7 +173,16 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
       }
       const { request: authRequest } = authorization;
       const session = await findLiveSession(services, request.cookies[cookies.session]);
-      if (sessionSatisfies(services, session, authRequest)) return redirectTo(reply, await redirectWithCode(services, authRequest, session));
+      if (sessionSatisfies(services, session, authRequest)) {
+        const user = await findUserById(services.store, session.userId);
+        // A session from before the grace period ended gives no new code after it: the policy is asked again.
+        const refusal = user ? await policyRefusal(user, session.amr) : undefined;
+        const message = refusal ? (pageErrorsOf(refusal, 'passcode').form ?? refusal.message) : '';
+        // prompt=none means no page may be shown (a silent check by the application): the refusal goes back to it.
+        if (refusal && authRequest.prompt === 'none') return redirectTo(reply, redirectWithError(services, authRequest, 'access_denied', message));
+        if (refusal) return sendPage(reply, refusal.status, renderMessagePage('Second factor required', message));
+        return redirectTo(reply, await redirectWithCode(services, authRequest, session));
+      }
       if (authRequest.prompt === 'none')
         return redirectTo(reply, redirectWithError(services, authRequest, 'login_required', 'The user must sign in (prompt=none).'));
       setInteraction(reply, newInteraction(services, authRequest));
@@ -162,6 +209,7 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
         200,
         renderSecondFactorPage({ applicationName: name, action: SIGNIN_SECOND_FACTOR_PATH, csrf: interaction.csrf, factors, errors: {} }),
         interaction.request.redirectUri,
+        offersPasskey(factors),
       );
     });
 
@@ -205,7 +253,13 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
       }
       // MFA is off for this user: the exchange's gate records AUTHENTICATION_WITHOUT_MFA, exactly as there.
       await services.signInGate.check(user, undefined, request.ip);
-      return finishSignIn(request, reply, { ...interaction, passwordAt }, user, signInAmr(undefined));
+      const amr = signInAmr(undefined);
+      try {
+        await checkMfaPolicy(services, user, 'signIn', amr);
+      } catch (error) {
+        return refusalPage(request, reply, error, render, interaction);
+      }
+      return finishSignIn(request, reply, { ...interaction, passwordAt }, user, amr);
     });
 
     app.post(SIGNIN_SECOND_FACTOR_PATH, { schema: { hide: true, body: PageForm } }, async (request, reply) => {
@@ -217,17 +271,30 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
       const factors = await offeredFactors(services, user);
       const render = async (errors: PageErrors) =>
         renderSecondFactorPage({ applicationName: name, action: SIGNIN_SECOND_FACTOR_PATH, csrf: interaction.csrf, factors, errors });
+      const withScripts = offersPasskey(factors);
       const factor = factors.find((offered) => offered.id === (form.factor ?? SECOND_FACTORS[0]?.id));
-      if (!factor) return sendPage(reply, 400, await render({ form: 'Choose one of the offered second factors.' }), interaction.request.redirectUri);
+      if (!factor)
+        return sendPage(reply, 400, await render({ form: 'Choose one of the offered second factors.' }), interaction.request.redirectUri, withScripts);
+      const page = { field: factor.errorField, withScripts };
       let amr: string[];
       try {
         amr = await factor.verify(services, user, form, request.ip);
       } catch (error) {
-        return refusalPage(request, reply, error, render, interaction);
+        return refusalPage(request, reply, error, render, interaction, page);
       }
       if (amr.length === 0 && interaction.request.mfaRequired) return sendPage(reply, 403, renderMessagePage('Second factor required', EXPIRED));
+      try {
+        // The organization's policy, after the second factor as at the API-token exchange: a factor of a kind it
+        // does not allow is refused here (the page stays, another factor may be tried); the token's perms and
+        // due claim are decided again when the code is exchanged (token-grants.ts).
+        await checkMfaPolicy(services, user, 'signIn', signInAmr(amr));
+      } catch (error) {
+        return refusalPage(request, reply, error, render, interaction, page);
+      }
       return finishSignIn(request, reply, interaction, user, signInAmr(amr));
     });
+
+    registerPasskeyOptions(app, services, (request, form) => interactionOf(request, form));
 
     registerEndSession(app, services, cookies, cookieOptions);
   };

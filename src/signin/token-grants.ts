@@ -5,11 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { nowSeconds } from '../clock.js';
 import { ApiError } from '../errors.js';
 import { optionalField } from '../http/form-body.js';
+import { checkMfaPolicy } from '../orgs/policy-check.js';
+import { permsOf } from '../orgs/roles.js';
 import { findUserById, type User, userSubject } from '../principals/users.js';
 import { generateSecret, hashSecret } from '../secrets/bearer-secrets.js';
 import type { Services } from '../services.js';
 import type { Repositories } from '../storage/repositories/index.js';
-import { USER_PERMS } from '../tokens/access-tokens.js';
 import { readClientCredentials } from '../tokens/client-auth.js';
 import type { AccessTokenDto } from '../tokens/dtos.js';
 import type { Grant, GrantRequest } from '../tokens/grants.js';
@@ -33,19 +34,26 @@ interface Issue {
   nonce?: string;
 }
 
-/** Access token and ID token of a sign-in. Minted outside any transaction: the key ring may read the store. */
+/**
+ * Access token and ID token of a sign-in. Minted outside any transaction: the key ring may read the store.
+ * The organization's policy is asked at every minting, as the API-token exchange asks it at every exchange:
+ * the role gives perms, the grace period the due claim, and after it a refresh is refused (403
+ * mfa_enrollment_required) like the sign-in itself.
+ */
 async function mintSignInTokens(services: Services, user: User, issue: Issue): Promise<AccessTokenDto> {
+  const policy = await checkMfaPolicy(services, user, 'signIn', issue.amr);
   const issuedAt = nowSeconds(services.clock);
   const accessToken = await services.issuer.mint({
     sub: userSubject(user),
     username: user.username,
     domain: user.domain,
     orgId: user.orgId,
-    perms: USER_PERMS,
+    perms: permsOf(policy.role),
     azp: issue.clientId,
     amr: issue.amr,
     authTime: issue.authTime,
     acr: issue.acr,
+    mfaEnrollmentDue: policy.enrolmentDueAt === undefined ? undefined : Math.floor(policy.enrolmentDueAt / 1000),
     scope: issue.scope,
     issuedAt,
   });

@@ -48,7 +48,7 @@ export async function listUiAssets(): Promise<string[]> {
 export const WEBAUTHN_BROWSER_ASSET = 'vendor/simplewebauthn-browser.js';
 
 /** The installed bundle of @simplewebauthn/browser (its package exports only the entry point, so found from it). */
-function webauthnBrowserBundle(): string {
+export function webauthnBrowserBundle(): string {
   const entry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
   const marker = `${sep}@simplewebauthn${sep}browser${sep}`;
   return join(entry.slice(0, entry.lastIndexOf(marker) + marker.length), 'dist', 'bundle', 'index.umd.min.js');

@@ -60,11 +60,17 @@ export interface SignInWorld {
   close(): Promise<void>;
 }
 
-export async function startSignInWorld(config: Partial<Config> = {}): Promise<SignInWorld> {
+/**
+ * passkeys: the server is reached as localhost (browsers refuse an IP address as WebAuthn RP id), which is
+ * then its issuer and WebAuthn origin; the pages, discovery and the library all use that name.
+ */
+export async function startSignInWorld(config: Partial<Config> = {}, options: { passkeys?: boolean } = {}): Promise<SignInWorld> {
   const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}${CSP_AM_API}`;
+  const origin = `http://${options.passkeys ? 'localhost' : '127.0.0.1'}:${port}`;
+  const issuer = `${origin}${CSP_AM_API}`;
   const clock = new TestClock(stepAlignedMs());
-  const server = await startTestServer({ port, clock, config: { issuer, ...config } });
+  const webauthn = options.passkeys ? { webauthnRpId: 'localhost', webauthnOrigin: origin } : {};
+  const server = await startTestServer({ port, clock, config: { issuer, ...webauthn, ...config } });
   const rp = await startRelyingParty();
   const { clientId, clientSecret } = await registerApplication(server.services.store, clock, {
     name: 'Test Application',
@@ -76,7 +82,7 @@ export async function startSignInWorld(config: Partial<Config> = {}): Promise<Si
   const oidc = await client.discovery(new URL(issuer), clientId, { [client.clockTolerance]: 3600 }, client.ClientSecretBasic(clientSecret as string), {
     execute: [client.allowInsecureRequests],
   });
-  const browser = await openBrowser(server.baseUrl, { allowOrigins: [rp.origin] });
+  const browser = await openBrowser(server.baseUrl, { allowOrigins: [rp.origin, origin] });
   return {
     server,
     clock,
