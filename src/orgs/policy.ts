@@ -3,7 +3,7 @@
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
 
-/** The authenticator kinds a policy may allow; passkeys (issue 12) add `webauthn` devices. */
+/** The authenticator kinds a policy may allow: the TOTP device, and passkeys or security keys (`webauthn`). */
 export const AUTHENTICATOR_TYPES = ['totp', 'webauthn'] as const;
 export type AuthenticatorType = (typeof AUTHENTICATOR_TYPES)[number];
 
