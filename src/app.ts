@@ -10,6 +10,7 @@ import { principalApi } from './auth/principal-api.js';
 import { ApiError } from './errors.js';
 import { AccessLog } from './http/access-log.js';
 import { answerFrameworkError, handleClientError, registerErrorHandling } from './http/error-handler.js';
+import { refuseNulInParameters } from './http/nul-guard.js';
 import { generateRequestId } from './http/request-id.js';
 import { toFastifyTrustProxy } from './http/trust-proxy.js';
 import { schemaController } from './http/validation.js';
@@ -78,6 +79,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
 
   registerErrorHandling(app, limitFailedAuth({ limiter: services.limits.failedAuth }));
+  refuseNulInParameters(app);
 
   for (const schema of [CspErrorResponseSchema, UserMfaStatusDto, AccessTokenDto, PublicKeyDto]) app.addSchema(schema);
   // Before every route plugin: the document generator only sees routes registered after it.

@@ -18,8 +18,12 @@ const FRAMEWORK_ERRORS = [500, 503];
 /** …and on any operation that takes a body: a malformed, oversized or wrongly typed body. */
 const BODY_ERRORS = [400, 413, 415];
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** …and on any operation with a path parameter: one longer than the router's maxParamLength names nothing (found by the fuzzer). */
-const PATH_PARAM_ERRORS = [404];
+/**
+ * …and on any operation with a path parameter (one longer than the router's maxParamLength names nothing: 404)
+ * or a query (a NUL character in either: 400, http/nul-guard.ts). Both found by the fuzzer.
+ */
+const PATH_PARAM_ERRORS = [400, 404];
+const QUERY_ERRORS = [400];
 
 /** Adds the framework's error statuses (as CspErrorResponse) that a route's own schema does not list. */
 function documentFrameworkErrors(schema: Record<string, any>, method: string | string[], url: string): Record<string, any> {

@@ -241,6 +241,19 @@ describe('HTTP limits', () => {
     assert.equal(await expectError(res, 404), 'not_found');
   });
 
+  // Regression of the PostgreSQL fuzz run (seed 20261201): `%00` reached a query and PostgreSQL refused the text.
+  it('answers a NUL character in a path parameter or a query value with 400 invalid_request, never a 500', async () => {
+    const { accessToken } = await server.accessTokenFor();
+    const remove = await server.call('/csp/gateway/iam/vmwid/api/principal/mfa/authenticators/%00', {
+      method: 'DELETE',
+      token: accessToken,
+      body: { password: 'x' },
+    });
+    assert.equal(await expectError(remove, 400), 'invalid_request');
+    const listing = await server.call('/csp/gateway/am/api/orgs/default/mfa/principals?search=a%00', { token: accessToken });
+    assert.equal(await expectError(listing, 400), 'invalid_request');
+  });
+
   it('answers a path that does not decode with 400 invalid_request as a CspErrorResponse', async () => {
     const res = await rawGet(server.baseUrl, '/csp/gateway/am/api/orgs/%E0%A4%A/mfa/policy', []);
     assert.equal(res.status, 400);
