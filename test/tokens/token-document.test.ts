@@ -21,7 +21,7 @@ describe('the token service in the OpenAPI document', () => {
     assert.equal(op.requestBody.required, false);
     assert.deepEqual(Object.keys(op.requestBody.content).sort(), ['*/*', 'application/json', 'application/x-www-form-urlencoded']);
     for (const type of ['application/json', 'application/x-www-form-urlencoded']) {
-      assert.deepEqual(Object.keys(op.requestBody.content[type].schema.properties).sort(), ['api_token', 'passcode', 'refresh_token', 'scope']);
+      assert.deepEqual(Object.keys(op.requestBody.content[type].schema.properties).sort(), ['api_token', 'passcode', 'refresh_token', 'scope', 'webauthn']);
     }
     assert.equal(op.requestBody.content['*/*'].schema.maxLength, 0);
     assert.deepEqual(
@@ -38,7 +38,19 @@ describe('the token service in the OpenAPI document', () => {
     const op = doc.paths[`${AM}/auth/token`].post;
     assert.deepEqual(Object.keys(op.requestBody.content), ['application/x-www-form-urlencoded']);
     const fields = Object.keys(op.requestBody.content['application/x-www-form-urlencoded'].schema.properties).sort();
-    assert.deepEqual(fields, ['client_id', 'client_secret', 'grant_type', 'orgId', 'passcode', 'refresh_token', 'scope']);
+    // The interactive sign-in's authorization_code grant adds code, code_verifier and redirect_uri.
+    assert.deepEqual(fields, [
+      'client_id',
+      'client_secret',
+      'code',
+      'code_verifier',
+      'grant_type',
+      'orgId',
+      'passcode',
+      'redirect_uri',
+      'refresh_token',
+      'scope',
+    ]);
     assert.equal(op.responses['200'].content['application/json'].schema.$ref, '#/components/schemas/AccessTokenDto');
     const dto = doc.components.schemas.AccessTokenDto;
     assert.equal(dto.additionalProperties, false);
@@ -49,7 +61,8 @@ describe('the token service in the OpenAPI document', () => {
     for (const path of [`${AM}/auth/.well-known/openid-configuration`, `${AM}/.well-known/openid-configuration`]) {
       const schema = doc.paths[path]?.get?.responses['200'].content['application/json'].schema;
       assert.equal(schema?.additionalProperties, false, path);
-      assert.ok(schema.properties.token_endpoint && !schema.properties.userinfo_endpoint, path);
+      // Interactive sign-in exists, so discovery lists its endpoints too.
+      assert.ok(schema.properties.token_endpoint && schema.properties.userinfo_endpoint && schema.properties.authorization_endpoint, path);
     }
   });
 });
