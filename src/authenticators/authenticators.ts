@@ -6,6 +6,7 @@ import { deleteMfaState, isActivated } from '../mfa/device-store.js';
 import { parseDeviceName, renameDevice } from '../mfa/devices.js';
 import { confirmPassword } from '../mfa/password-check.js';
 import { withSecondFactor } from '../mfa/second-factor.js';
+import { holdMfaFloor } from '../orgs/policy-check.js';
 import type { User } from '../principals/users.js';
 import type { Device } from '../storage/repositories/devices.js';
 import type { Repositories } from '../storage/repositories/index.js';
@@ -62,6 +63,7 @@ export interface RemovalConfirmation extends Confirmation {
 
 /** Deletes the passkey; the last authenticator of any kind takes the recovery codes and the failure count with it. */
 async function deletePasskey(trx: Repositories, user: User, credential: WebauthnCredential, atMs: number): Promise<void> {
+  await holdMfaFloor(trx, user, { removePasskey: credential.id });
   if (!(await trx.webauthnCredentials.delete(user.id, credential.id))) throw new ApiError('authenticator_not_found');
   await recordAuditEvent(trx, { user, action: 'WEBAUTHN_REMOVAL', deviceName: credential.name, modifiedBy: user.username, eventDate: atMs });
   const device = await trx.devices.findByUser(user.id);

@@ -142,7 +142,7 @@ export function authenticatorRoutes(services: Services): FastifyPluginAsyncTypeb
       async (request, reply) => {
         const { id } = request.params;
         // The organization's policy answers before any confirmation is checked, as for DELETE …/mfa/device.
-        await assertMayDropMfa(services, principalOf(request), id === TOTP_AUTHENTICATOR_ID ? 'remove_totp' : { removePasskey: id });
+        await assertMayDropMfa(services.store, principalOf(request), id === TOTP_AUTHENTICATOR_ID ? 'remove_totp' : { removePasskey: id });
         await removeAuthenticator(deps, principalOf(request), id, { ...request.body, token: tokenOf(request) });
         return reply.code(204).send();
       },

@@ -2,6 +2,7 @@
 // new recovery codes. Step-up (RFC 9470): a current passcode in the body, or a token whose second factor is recent.
 import { recordAuditEvent } from '../audit/record.js';
 import { ApiError } from '../errors.js';
+import { holdMfaFloor } from '../orgs/policy-check.js';
 import type { User } from '../principals/users.js';
 import type { Repositories } from '../storage/repositories/index.js';
 import { deleteMfaState, type Device, isActivated, replaceRecoveryCodes } from './device-store.js';
@@ -60,6 +61,7 @@ export async function setMfaTurnedOn(deps: MfaDeps, user: User, proof: Confirmat
   if ((!turnedOn || !hasPassword(user)) && proof.passcode === undefined) requireStepUp(deps, proof.token, ANY_SECOND_FACTOR, STEP_UP);
   if (isGiven(proof.password)) await confirmPassword(deps, user, device.deviceName, proof.password);
   await runConfirmed(deps, user, device, proof.passcode, true, async (trx, atMs) => {
+    if (!turnedOn) await holdMfaFloor(trx, user, 'turn_off');
     // Already in the requested state: nothing changed, so nothing to audit.
     if (await trx.devices.setTurnedOn(user.id, turnedOn)) {
       await recordAuditEvent(trx, {
@@ -89,6 +91,7 @@ export async function removeDevice(deps: MfaDeps, user: User, proof: Confirmatio
     if (isGiven(proof.password)) await confirmPassword(deps, user, device.deviceName, proof.password);
   }
   await runConfirmed(deps, user, device, proof.passcode, true, async (trx, atMs) => {
+    await holdMfaFloor(trx, user, 'remove_totp');
     // With passkeys left MFA stays on: their recovery codes and the failure count stay too.
     if ((await trx.webauthnCredentials.countForUser(user.id)) > 0) await trx.devices.deleteForUser(user.id);
     else await deleteMfaState(trx, user.id);

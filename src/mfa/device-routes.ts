@@ -100,7 +100,7 @@ export function deviceRoutes(services: Services): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        await assertMayDropMfa(services, principalOf(request), 'remove_totp');
+        await assertMayDropMfa(services.store, principalOf(request), 'remove_totp');
         await removeDevice(deps, principalOf(request), { ...request.body, token: tokenOf(request) });
         return reply.code(204).send();
       },
@@ -123,7 +123,7 @@ export function deviceRoutes(services: Services): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const { password, passcode, turnedOn } = request.body;
-        if (!turnedOn) await assertMayDropMfa(services, principalOf(request), 'turn_off');
+        if (!turnedOn) await assertMayDropMfa(services.store, principalOf(request), 'turn_off');
         return setMfaTurnedOn(deps, principalOf(request), { password, passcode, token: tokenOf(request) }, turnedOn);
       },
     );

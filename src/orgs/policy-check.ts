@@ -1,8 +1,9 @@
 // Applying an organization's MFA policy to one principal: at a sign-in or an API-token exchange
-// (checkMfaPolicy), and when the principal would drop MFA (assertMayDropMfa).
+// (checkMfaPolicy), and when the principal would drop MFA (assertMayDropMfa, then holdMfaFloor in the change's transaction).
 import type { Clock } from '../clock.js';
 import { ApiError } from '../errors.js';
 import type { Store } from '../storage/database.js';
+import type { Repositories } from '../storage/repositories/index.js';
 import type { User } from '../storage/repositories/principals.js';
 import { authenticatorOfAmr, listActivatedAuthenticators } from './authenticators.js';
 import { AUTHENTICATOR_TYPES, type AuthenticatorType, enrolmentDueAt, type PolicyScope, requiresAnything, type StoredPolicy } from './policy.js';
@@ -73,19 +74,21 @@ export async function checkMfaPolicy(deps: PolicyDeps, user: User, scope: Policy
 /** What a principal is about to do that could leave it without MFA: a passkey is named by its authenticator id. */
 export type MfaDrop = 'turn_off' | 'remove_totp' | { removePasskey: string };
 
+type DropReads = Pick<Repositories, 'orgPolicies' | 'devices' | 'webauthnCredentials'>;
+
 /**
  * Refuses (403 mfa_required_by_policy) to turn MFA off, or to remove an authenticator when no activated
  * authenticator of an allowed kind would remain, while its organization requires MFA anywhere and the principal
  * is not exempt. Removing what is not there (a pending TOTP device, an unknown passkey) is left to the removal
  * itself (it leaves the principal no worse off, or answers 404).
  */
-export async function assertMayDropMfa(deps: PolicyDeps, user: User, change: MfaDrop): Promise<void> {
-  const record = await deps.store.orgPolicies.find(user.orgId);
+export async function assertMayDropMfa(store: DropReads, user: User, change: MfaDrop): Promise<void> {
+  const record = await store.orgPolicies.find(user.orgId);
   if (!record) return;
   const stored = toStoredPolicy(record);
   if (!requiresAnything(stored.policy) || isExempt(stored, user)) return;
   const allowed = stored.policy.allowedAuthenticators;
-  const { types, passkeys } = await listActivatedAuthenticators(deps.store, user.id);
+  const { types, passkeys } = await listActivatedAuthenticators(store, user.id);
   // Nothing activated: nothing to drop (the route answers its own 404).
   if (types.length === 0) return;
   if (change === 'turn_off') throw new ApiError('mfa_required_by_policy');
@@ -95,9 +98,19 @@ export async function assertMayDropMfa(deps: PolicyDeps, user: User, change: Mfa
     if (totpLeft === 0) return;
     totpLeft = 0;
   } else {
-    if (!(await deps.store.webauthnCredentials.findById(user.id, change.removePasskey))) return;
+    if (!(await store.webauthnCredentials.findById(user.id, change.removePasskey))) return;
     passkeysLeft -= 1;
   }
   const remaining = (allowed.includes('totp') ? totpLeft : 0) + (allowed.includes('webauthn') ? passkeysLeft : 0);
   if (remaining === 0) throw new ApiError('mfa_required_by_policy');
+}
+
+/**
+ * The same check inside the transaction that makes the change, with the principal's row held: the routes'
+ * early check answers before any confirmation is asked for, but two removals running side by side could
+ * each pass it (each alone leaves one authenticator); only one of them passes this one.
+ */
+export async function holdMfaFloor(trx: Repositories, user: User, change: MfaDrop): Promise<void> {
+  await trx.principals.lockForChange(user.id);
+  await assertMayDropMfa(trx, user, change);
 }

@@ -169,6 +169,25 @@ describe('the organization MFA policy with passkeys', () => {
     assert.deepEqual(await kinds(q.accessToken), ['webauthn']);
   });
 
+  it('lets only one of two concurrent removals through when each alone would leave one passkey and both would leave none', async () => {
+    const org = newOrg();
+    const p = await withPasskey(org);
+    const second = newAuthenticator();
+    const secondId = (await register(server, p.accessToken, second, 'Second')).id;
+    await setPolicy(org, requiring(['webauthn']));
+    // The password plus a token from a recent passkey sign-in confirms each removal: the password hash
+    // runs between the route's early policy check and the delete, so both requests pass that check.
+    const signedIn = await signInWithPasskey(server, p.apiToken, p.key);
+    assert.equal(signedIn.status, 200, JSON.stringify(signedIn.body));
+    const token = signedIn.body.access_token as string;
+    const remove = (id: string) => postJson(server, `${AUTHENTICATORS}/${id}`, token, { password: p.password }, 'DELETE');
+    const [a, b] = await Promise.all([remove(p.passkeyId), remove(secondId)]);
+    const statuses = [a.status, b.status].sort();
+    assert.deepEqual(statuses, [204, 403], `${JSON.stringify(a.body)} ${JSON.stringify(b.body)}`);
+    assert.equal(expectCspError((a.status === 403 ? a : b).body, 403).errorCode, 'mfa_required_by_policy');
+    assert.deepEqual(await kinds(token), ['webauthn']);
+  });
+
   it('lets the exchange challenge be asked for under any policy (the policy decides after the assertion)', async () => {
     const org = newOrg();
     const p = await withPasskey(org);

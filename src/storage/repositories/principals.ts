@@ -189,5 +189,18 @@ export function createPrincipalsRepository(
     async delete(id: string): Promise<void> {
       await db.deleteFrom('users').where('id', '=', id).execute();
     },
+
+    /**
+     * Inside a transaction: holds the principal's row until it ends, so changes that must see each other
+     * (two removals that would each leave one authenticator) run one after the other. A no-op write rather
+     * than `select … for update`, which SQLite lacks; SQLite's one writer serialises the transactions anyway.
+     */
+    async lockForChange(id: string): Promise<void> {
+      await db
+        .updateTable('users')
+        .set((eb) => ({ enabled: eb.ref('enabled') }))
+        .where('id', '=', id)
+        .execute();
+    },
   };
 }
