@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorCode, toCspErrorResponse } from '../errors.js';
+import { isStoreUnavailable } from '../storage/unavailable.js';
 import { generateRequestId } from './request-id.js';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -14,6 +15,10 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_BAD_URL: 'invalid_request',
 };
 
+const STORE_UNAVAILABLE = 'The database cannot be reached right now; retry shortly.';
+/** The PostgreSQL pool reconnects on the next request; /readyz polls every few seconds. */
+const STORE_RETRY_SECONDS = 5;
+
 function toApiError(error: FastifyError): ApiError {
   if (error instanceof ApiError) return error;
   if (error.validation) return new ApiError('invalid_request', `Invalid request: ${error.message}`);
@@ -21,6 +26,8 @@ function toApiError(error: FastifyError): ApiError {
   if (mapped) return new ApiError(mapped);
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return new ApiError('invalid_request', status === 400 ? safeMessage(error) : undefined);
+  // The request was fine and the database is away: tell the client to retry rather than that we failed.
+  if (isStoreUnavailable(error)) return new ApiError('service_unavailable', STORE_UNAVAILABLE, { cause: error, retryAfterSeconds: STORE_RETRY_SECONDS });
   return new ApiError('internal_error', undefined, { cause: error });
 }
 
@@ -64,6 +71,7 @@ export function registerErrorHandling(app: FastifyInstance, filterRefusal: Refus
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const apiError = toApiError(error);
     if (apiError.code === 'internal_error') request.log.error({ err: error }, 'unexpected error');
+    else if (apiError !== error && apiError.code === 'service_unavailable') request.log.warn({ err: error }, 'store unavailable');
     else request.log.info({ errorCode: apiError.code }, 'request refused');
     const filtered = filterRefusal(request, apiError);
     return sendApiError(reply, filtered instanceof ApiError ? filtered : await filtered);
