@@ -131,7 +131,7 @@ export async function verifyPasskey<T extends object>(
   });
   if (outcome.kind === 'locked') deps.events.emit('mfa.locked_out', { userId: user.id });
   if (outcome.kind === 'locked') throw lockedError(outcome.retryAfterSeconds);
-  if (outcome.kind === 'refused') deps.events.emit('passcode.refused', { userId: user.id });
+  if (outcome.kind === 'refused') deps.events.emit('webauthn.refused', { userId: user.id });
   if (outcome.kind === 'refused') throw new ApiError(refusal, outcome.message);
   return outcome.value;
 }

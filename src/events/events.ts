@@ -20,6 +20,8 @@ export interface DomainEvents {
   'mfa.activated': { userId: string };
   /** A passcode or recovery code was refused, on any endpoint (wrong, malformed, or a replay). */
   'passcode.refused': { userId: string };
+  /** A passkey assertion was refused (bad signature, origin, counter, user verification…), on any endpoint. */
+  'webauthn.refused': { userId: string };
   /** A correct TOTP code was refused because its time step was already used (or is older than the last one). */
   'passcode.replayed': { userId: string };
   /** A passcode, recovery code or password was not even checked: the principal's MFA verification is locked. */

@@ -16,6 +16,8 @@ export interface Metrics {
   readonly mfaActivations: Counter;
   /** Passcodes and recovery codes refused, on any endpoint. */
   readonly passcodeFailures: Counter;
+  /** Passkey assertions refused, on any endpoint. */
+  readonly webauthnFailures: Counter;
   /** Requests that carried a passcode or recovery code while the principal's MFA verification was locked. */
   readonly lockouts: Counter;
   /** A correct TOTP code refused because its time step was already used (or is older than the last one). */
@@ -54,6 +56,7 @@ function countEvents(events: Events, metrics: Metrics): void {
   events.on('grant.failed', ({ grant, errorCode }) => metrics.tokenExchanges.inc({ grant, outcome: errorCode ?? '500' }));
   events.on('mfa.activated', () => metrics.mfaActivations.inc());
   events.on('passcode.refused', () => metrics.passcodeFailures.inc());
+  events.on('webauthn.refused', () => metrics.webauthnFailures.inc());
   events.on('passcode.replayed', () => metrics.replaysRefused.inc());
   events.on('mfa.locked_out', () => metrics.lockouts.inc());
   events.on('rate_limited', ({ limit }) => metrics.rateLimitRejections.inc({ policy: POLICY_LABELS[limit] }));
@@ -74,6 +77,7 @@ export function createMetrics(events: Events): Metrics {
     }),
     mfaActivations: new Counter({ name: `${PREFIX}mfa_activations_total`, help: 'MFA devices activated by a first code.', registers }),
     passcodeFailures: new Counter({ name: `${PREFIX}passcode_failures_total`, help: 'Passcodes and recovery codes refused, on any endpoint.', registers }),
+    webauthnFailures: new Counter({ name: `${PREFIX}webauthn_failures_total`, help: 'Passkey assertions refused, on any endpoint.', registers }),
     lockouts: new Counter({
       name: `${PREFIX}mfa_lockouts_total`,
       help: 'Requests refused because the principal is locked out of MFA verification.',

@@ -235,6 +235,18 @@ describe('hostile passkey assertions', () => {
     assert.equal((await postJson(server, AUTHENTICATORS, accessToken, undefined, 'GET')).body.authenticators.length, 1);
   });
 
+  it('counts a refused assertion in /metrics as a passkey refusal, not as a refused passcode', async () => {
+    const metric = async (name: string) => {
+      const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
+      return Number(new RegExp(`^principal_mfa_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
+    const [passcodesBefore, passkeysBefore] = [await metric('passcode_failures_total'), await metric('webauthn_failures_total')];
+    const { apiToken, key } = await withPasskey();
+    assert.equal((await signInWithPasskey(server, apiToken, key, { origin: 'https://evil.example' })).status, 401);
+    assert.equal(await metric('webauthn_failures_total'), passkeysBefore + 1);
+    assert.equal(await metric('passcode_failures_total'), passcodesBefore);
+  });
+
   it('gives the exchange challenge only for a valid API token, and 404 to a principal without passkeys', async () => {
     const bad = await exchangeChallenge(server, 'not-a-token');
     assert.equal(expectCspError(bad.body, 400).errorCode, 'invalid_grant');

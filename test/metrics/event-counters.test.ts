@@ -35,8 +35,15 @@ describe('metrics from domain events', () => {
     const events = createEvents();
     const metrics = createMetrics(events);
     const other = createMetrics(createEvents());
-    for (const name of ['mfa.activated', 'passcode.refused', 'passcode.replayed', 'mfa.locked_out'] as const) events.emit(name, { userId: 'u1' });
-    for (const name of ['mfa_activations_total', 'passcode_failures_total', 'passcode_replays_refused_total', 'mfa_lockouts_total']) {
+    for (const name of ['mfa.activated', 'passcode.refused', 'webauthn.refused', 'passcode.replayed', 'mfa.locked_out'] as const)
+      events.emit(name, { userId: 'u1' });
+    for (const name of [
+      'mfa_activations_total',
+      'passcode_failures_total',
+      'webauthn_failures_total',
+      'passcode_replays_refused_total',
+      'mfa_lockouts_total',
+    ]) {
       assert.equal(await value(metrics, name), 1, name);
       assert.equal(await value(other, name), 0, name);
     }
