@@ -9,6 +9,7 @@ import { codeFor, MFA, postJson, stepAlignedMs } from '../mfa/support.js';
 import { expectCspError, startTestServer, TestClock, type TestServer } from '../support/server.js';
 import { type Key, makeKey, OutsideIssuer } from './outside-issuer.js';
 import { kyselyOf } from '../../src/storage/internal.js';
+import { ORGS, setRole } from '../orgs/support.js';
 
 const REALM_A = 'https://idp.example/realms/a';
 const REALM_B = 'https://idp.example/realms/b';
@@ -116,6 +117,23 @@ describe('outside principals: keyed by issuer and subject, one domain per issuer
       .where('username', 'in', ['fine-name', 'has space'])
       .executeTakeFirstOrThrow();
     assert.equal(Number(count.n), 0);
+  });
+
+  test('an outside token that claims org owner perms never reaches the organization admin API, even with the stored role', async () => {
+    const claims = { sub: 'would-be-owner', username: 'olga', context: 'outside-org', perms: ['csp:org_owner', 'csp:org_admin'] };
+    const token = await realmA.mint(keyA, clock, claims);
+    assert.equal((await status(token)).status, 200, 'an accepted token of a trusted issuer');
+    const [row] = await usersNamed(server.services.store, 'olga');
+    const user = row && (await server.services.store.principals.findById(String(row.id)));
+    assert.ok(user);
+    for (const path of [`${ORGS}/outside-org/mfa/policy`, `${ORGS}/outside-org/mfa/totals`, `${ORGS}/outside-org/mfa/principals`]) {
+      const refused = await server.call(path, { token });
+      assert.equal(expectCspError(await refused.json(), 403).errorCode, 'org_admin_required', path);
+    }
+    // Only tokens this server signed speak for a role: a role granted to the outside principal changes nothing.
+    await setRole(server, user, 'org_owner');
+    const stillRefused = await server.call(`${ORGS}/outside-org/mfa/policy`, { token: await realmA.mint(keyA, clock, claims) });
+    assert.equal(expectCspError(await stillRefused.json(), 403).errorCode, 'org_admin_required');
   });
 });
 
