@@ -56,6 +56,8 @@ describe('passkeys on the /mfa page with a virtual authenticator', () => {
     await page.locator('#authenticator-list li', { hasText: 'Virtual key' }).waitFor();
     assert.equal(await page.locator('#status-device').textContent(), 'Virtual key');
     assert.equal(await page.locator('#status-turned-on').textContent(), 'Yes');
+    // A passkey-only principal is not told about a passcode it has no device for.
+    await page.locator('#status-summary', { hasText: 'needs one of your passkeys' }).waitFor();
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     assert.equal(credentials.length, 1);
 

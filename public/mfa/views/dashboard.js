@@ -22,11 +22,12 @@ export function render(state) {
 
   const summary = byId('status-summary');
   summary.classList.toggle('is-on', turnedOn);
-  setText(summary, describeStatus(deviceName, activated, turnedOn));
-
   // With passkeys the status is activated without a TOTP device: the device panels follow the device itself.
   const list = Array.isArray(state.authenticators) ? state.authenticators : null;
   const deviceActive = activated && (!list || list.some((a) => a.type === 'totp'));
+  const passkeysOnly = activated && !deviceActive && !!list && list.some((a) => a.type === 'webauthn');
+  setText(summary, describeStatus(deviceName, activated, turnedOn, passkeysOnly));
+
   const devicePending = Boolean(deviceName) && !activated;
   byId('panel-no-device').hidden = deviceActive || devicePending;
   byId('panel-pending-device').hidden = !devicePending;
@@ -43,8 +44,9 @@ export function render(state) {
   setText(byId('toggle-submit'), turnedOn ? 'Turn MFA off' : 'Turn MFA on');
 }
 
-/** @param {string} deviceName @param {boolean} activated @param {boolean} turnedOn */
-function describeStatus(deviceName, activated, turnedOn) {
+/** @param {string} deviceName @param {boolean} activated @param {boolean} turnedOn @param {boolean} passkeysOnly */
+function describeStatus(deviceName, activated, turnedOn, passkeysOnly) {
+  if (passkeysOnly) return 'MFA is on: signing in also needs one of your passkeys (or a recovery code).';
   if (turnedOn) return 'MFA is on: signing in with an API token also needs a passcode from your device.';
   if (activated) return 'MFA is off: your device is set up, but signing in does not ask for a passcode.';
   if (deviceName) return 'MFA is off: device setup was not finished.';
