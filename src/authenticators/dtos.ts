@@ -1,6 +1,6 @@
 // Wire shapes of the authenticators API (ours, beside CSP's MFA API): each schema is the validator, the
 // serialiser, the OpenAPI document and (Static) the TypeScript type.
-import { type Static, Type } from 'typebox';
+import { type Static, type TProperties, Type } from 'typebox';
 
 export const TOTP_AUTHENTICATOR_ID = 'totp';
 
@@ -35,40 +35,34 @@ export const AuthenticatorListDto = Type.Object({ authenticators: Type.Array(Aut
 const B64 = (maxLength: number) => Type.String({ maxLength });
 const BIG = 65_536;
 
-/** RegistrationResponseJSON (WebAuthn Level 3 §5.1.10 toJSON()); extra members are kept for the verifier. */
-export const RegistrationResponseBody = Type.Object(
-  {
-    id: B64(2048),
-    rawId: B64(2048),
-    type: Type.String({ maxLength: 32 }),
-    response: Type.Object({
-      clientDataJSON: B64(BIG),
-      attestationObject: B64(BIG),
-      transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 16 })),
-    }),
-    clientExtensionResults: Type.Optional(Type.Object({})),
-    authenticatorAttachment: Type.Optional(Type.String({ maxLength: 32 })),
-  },
-  { title: 'RegistrationResponseJSON' },
-);
+/** The members of every PublicKeyCredential's toJSON() (WebAuthn Level 3 §5.1.10) around its `response`. */
+const credentialJson = <R extends TProperties>(title: string, response: R) =>
+  Type.Object(
+    {
+      id: B64(2048),
+      rawId: B64(2048),
+      type: Type.String({ maxLength: 32 }),
+      response: Type.Object(response),
+      clientExtensionResults: Type.Optional(Type.Object({})),
+      authenticatorAttachment: Type.Optional(Type.String({ maxLength: 32 })),
+    },
+    { title },
+  );
 
-/** AuthenticationResponseJSON (WebAuthn Level 3 §5.1.10 toJSON()). */
-export const AuthenticationResponseBody = Type.Object(
-  {
-    id: B64(2048),
-    rawId: B64(2048),
-    type: Type.String({ maxLength: 32 }),
-    response: Type.Object({
-      clientDataJSON: B64(BIG),
-      authenticatorData: B64(BIG),
-      signature: B64(4096),
-      userHandle: Type.Optional(B64(512)),
-    }),
-    clientExtensionResults: Type.Optional(Type.Object({})),
-    authenticatorAttachment: Type.Optional(Type.String({ maxLength: 32 })),
-  },
-  { title: 'AuthenticationResponseJSON' },
-);
+/** RegistrationResponseJSON; extra members are kept for the verifier. */
+export const RegistrationResponseBody = credentialJson('RegistrationResponseJSON', {
+  clientDataJSON: B64(BIG),
+  attestationObject: B64(BIG),
+  transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 16 })),
+});
+
+/** AuthenticationResponseJSON. */
+export const AuthenticationResponseBody = credentialJson('AuthenticationResponseJSON', {
+  clientDataJSON: B64(BIG),
+  authenticatorData: B64(BIG),
+  signature: B64(4096),
+  userHandle: Type.Optional(B64(512)),
+});
 
 /** PublicKeyCredentialCreationOptionsJSON / RequestOptionsJSON as the library makes them; documented, not re-validated. */
 export const CreationOptionsDto = Type.Object(
