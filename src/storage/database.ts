@@ -30,11 +30,18 @@ export async function openStore(url: string): Promise<Store> {
 
 function createStore(driver: Driver): Store {
   const { db } = driver;
+  const afterCommit = driver.afterCommit?.bind(driver);
   const store: Store = {
     kind: driver.kind,
     // The driver's hot reads are chosen here, once; a transaction's repositories read through Kysely.
     ...createRepositories(db, driver.openHotReads()),
-    transaction: (work) => db.transaction().execute((trx) => work(createRepositories(trx))),
+    transaction: afterCommit
+      ? async (work) => {
+          const result = await db.transaction().execute((trx) => work(createRepositories(trx)));
+          await afterCommit(); // answered only once durable
+          return result;
+        }
+      : (work) => db.transaction().execute((trx) => work(createRepositories(trx))),
     eraseFreedPages: (work) => driver.eraseFreedPages(work),
     openAuditLogQueries: () => createAuditLogQueries(db, driver.openQueryRunner()),
     async ping() {

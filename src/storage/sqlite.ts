@@ -7,6 +7,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { Driver } from './driver.js';
 import { createKyselyQueryRunner } from './query-runner.js';
 import type { Database } from './schema.js';
+import { DurableAutocommitPlugin, GroupSync } from './sqlite-group-sync.js';
 import { createSqliteHotReads } from './sqlite-hot-reads.js';
 import { SqliteWorkerRunner } from './sqlite-worker.js';
 
@@ -87,21 +88,30 @@ export function openSqlite(path: string): Driver {
   if (!inMemory) prepareSqliteFiles(path);
   const sqlite = new BetterSqlite3(inMemory ? ':memory:' : path);
   sqlite.pragma('journal_mode = WAL');
-  // FULL, not NORMAL: in WAL mode NORMAL survives a process crash but may roll back the last commits on a
-  // power loss, and a rolled-back commit can be a spent recovery code or TOTP step that was already answered
-  // as accepted (it would be accepted again) or an acknowledged activation and its audit row. FULL syncs the
-  // WAL at every commit, so an answered write is on disk. The cost is one fsync per write transaction;
-  // docs/reliability.md has the reasoning and the figures.
-  sqlite.pragma('synchronous = FULL');
+  // NORMAL plus our own group commit, which keeps FULL's promise (an answered write survives a power loss)
+  // without an fsync on the event loop per commit: sqlite-group-sync.ts; docs/reliability.md has the reasoning.
+  sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   // Several processes (servers, the admin CLI) share the file; wait for locks instead of failing.
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  // An in-memory database has nothing to make durable.
+  const groupSync = inMemory ? undefined : new GroupSync(`${path}-wal`, path);
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    plugins: groupSync ? [new DurableAutocommitPlugin(sqlite, groupSync)] : [],
+  });
   let reader: BetterSqlite3.Database | undefined;
   return {
     kind: 'sqlite',
     db,
     sqlite,
+    groupSync,
+    afterCommit: groupSync
+      ? () => {
+          groupSync.noteCommit();
+          return groupSync.durable();
+        }
+      : undefined,
     openHotReads() {
       if (inMemory) return undefined; // a second connection cannot see an in-memory database
       reader = openReader(path);
