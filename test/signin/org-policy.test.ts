@@ -1,6 +1,7 @@
 // The organization's MFA policy at interactive sign-in (issues 11 + 13), in Chromium with openid-client:
 // inside the grace period the sign-in passes and the access token carries mfa_enrollment_due; after it the
-// sign-in page says so next to the form and no code is issued; the role gives perms; exempt principals pass.
+// sign-in offers enrolment (enrolment-flow.test.ts), or, where a TOTP device would not do, says so next to
+// the form and no code is issued; the role gives perms; exempt principals pass.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -46,11 +47,12 @@ describe('the organization MFA policy at interactive sign-in', () => {
   const setPolicy = (orgId: string, policy: object) => setOrgPolicy(world.server.services.store, world.clock, orgId, policy as never, 'admin');
   const formAlert = (page: Page) => page.locator('form .form-error[role="alert"]').textContent();
 
-  it('after the grace period: the password page says enrolment is due, with 403, and no code reaches the application', async () => {
+  it('after the grace period, allowing passkeys only: the password page says enrolment is due, with 403, and no code reaches the application', async () => {
     const { page } = world;
     await forgetBrowserSession(world);
     const { user, password } = await world.server.createUser('policy-late', { orgId: 'late-org' });
-    await setPolicy('late-org', REQUIRE_SIGN_IN);
+    // With TOTP allowed the sign-in offers enrolment instead (enrolment-flow.test.ts); a passkey is set up on /mfa.
+    await setPolicy('late-org', { ...REQUIRE_SIGN_IN, allowedAuthenticators: ['webauthn'] });
     const arrivalsBefore = world.rp.arrivals.length;
     await startAuthorization(world);
     const status = await submitAndStatus(page, () => submitPassword(page, user.username, password));
