@@ -174,10 +174,11 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
         const message = refusal ? (pageErrorsOf(refusal, 'passcode').form ?? refusal.message) : '';
         // prompt=none means no page may be shown (a silent check by the application): the refusal goes back to it.
         if (refusal && authRequest.prompt === 'none') return redirectTo(reply, redirectWithError(services, authRequest, 'access_denied', message));
-        if (refusal) return sendPage(reply, refusal.status, renderMessagePage('Second factor required', message));
-        return redirectTo(reply, await redirectWithCode(services, authRequest, session));
-      }
-      if (authRequest.prompt === 'none')
+        if (!refusal) return redirectTo(reply, await redirectWithCode(services, authRequest, session));
+        // A person who can enrol inside the sign-in signs in again and sets up a device on the way; others get the refusal.
+        if (!(user && (await enrolmentReason(services, user, authRequest))))
+          return sendPage(reply, refusal.status, renderMessagePage('Second factor required', message));
+      } else if (authRequest.prompt === 'none')
         return redirectTo(reply, redirectWithError(services, authRequest, 'login_required', 'The user must sign in (prompt=none).'));
       setInteraction(reply, newInteraction(services, authRequest));
       return redirectTo(reply, SIGNIN_PATH);
@@ -247,7 +248,7 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
           403,
           renderMessagePage(
             'Second factor required',
-            `${name} requires a second factor, and this account has none yet. Set one up on the self-service page, then sign in again from the application.`,
+            `${name} requires a second factor for this sign-in, and none is turned on for this account. Turn MFA on, or set up a second factor, on the self-service page, then sign in again from the application.`,
             { href: '/mfa', text: 'Set up a second factor' },
           ),
         );
