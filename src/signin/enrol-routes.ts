@@ -11,7 +11,7 @@ import { SIGNIN_ENROL_CONTINUE_PATH, SIGNIN_ENROL_PATH } from '../paths.js';
 import { findUserById, type User } from '../principals/users.js';
 import type { Services } from '../services.js';
 import { renderEnrolledPage, renderEnrolPage } from './enrol-pages.js';
-import { activateShownDevice, deviceToShow, enrolmentReason, policyRefusal } from './enrolment.js';
+import { activateShownDevice, deviceToShow, type EnrolmentReason, enrolmentReason, policyRefusal } from './enrolment.js';
 import { redirectTo, sendPage } from './http.js';
 import type { Interaction } from './interaction.js';
 import { type PageErrors, renderMessagePage } from './pages.js';
@@ -57,7 +57,7 @@ export function registerEnrolment(app: FastifyInstance, services: Services, step
   const refused = (reply: FastifyReply) => sendPage(reply, 403, renderMessagePage('Second factor set-up not available', NOT_FOR_THIS_ACCOUNT));
 
   /** The enrolment page for this sign-in's device (the same one on every view), with errors next to the passcode. */
-  async function enrolPage(reply: FastifyReply, interaction: Interaction, user: User, reason: NonNullable<Awaited<ReturnType<typeof enrolmentReason>>>) {
+  async function enrolPage(reply: FastifyReply, interaction: Interaction, user: User, reason: EnrolmentReason) {
     const shown = await deviceToShow(services, user, interaction);
     if (shown.interaction !== interaction) steps.setInteraction(reply, shown.interaction);
     const name = await steps.applicationName(interaction);

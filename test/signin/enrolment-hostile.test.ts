@@ -3,6 +3,8 @@
 // passcodes, and the whole flow down to the tokens. The Chromium run is enrolment-flow.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DAY_MS } from '../../src/orgs/policy.js';
+import { setOrgPolicy } from '../../src/orgs/policy-store.js';
 import { ACR_MFA } from '../../src/signin/assurance.js';
 import { registerApplication } from '../../src/signin/applications.js';
 import {
@@ -224,6 +226,34 @@ describe('enrolment inside the sign-in, over HTTP', () => {
     assert.ok(Number(locked.headers.get('retry-after')) > 0);
     assert.match(locked.html, /locked/);
     assert.equal((await deviceOf(user.id))?.activatedAt, null);
+  });
+
+  it('a policy that accepts passkeys only: no TOTP enrolment, neither after the password nor from a live session once the grace period ends', async () => {
+    const now = clock.now();
+    // The principal and the policy began 23 h 30 min ago, with one day of grace: 30 minutes are left.
+    clock.ms = now - DAY_MS + 30 * 60_000;
+    const { user, password } = await server.createUser('passkeys-only', { orgId: 'passkeys-org' });
+    const policy = { mfaRequired: { signIn: true, apiTokenExchange: false }, gracePeriodDays: 1, exemptUsernames: [], allowedAuthenticators: ['webauthn'] };
+    await setOrgPolicy(server.services.store, clock, 'passkeys-org', policy as never, 'admin');
+    clock.ms = now;
+    const { agent, csrf } = await atPasswordPage();
+    const signedIn = await agent.post(SIGNIN_PASSWORD_PATH, { csrf, username: user.username, password });
+    assert.ok(signedIn.location?.startsWith(REDIRECT_URI), 'inside the grace period the password signs in');
+    clock.advance(40 * 60_000);
+    // The live session: refused with the message (a TOTP device would not satisfy this policy), not sent to sign in again.
+    const params = new URLSearchParams({ client_id: clientId, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', state: 's' });
+    params.set('code_challenge', 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+    params.set('code_challenge_method', 'S256');
+    const sso = await agent.get(`/csp/gateway/discovery?${params}`);
+    assert.equal(sso.status, 403);
+    assert.match(sso.html, /enrolment period has ended/);
+    // A fresh sign-in: the password page refuses too, and the enrolment page stays closed.
+    const fresh = await atPasswordPage();
+    const refused = await fresh.agent.post(SIGNIN_PASSWORD_PATH, { csrf: fresh.csrf, username: user.username, password });
+    assert.equal(refused.status, 403);
+    assert.match(refused.html, /enrolment period has ended/);
+    assert.equal((await fresh.agent.get(SIGNIN_ENROL_PATH)).status, 400);
+    assert.equal(await deviceOf(user.id), undefined, 'no device was made');
   });
 
   it('a device replaced elsewhere after the page showed it is not activated from this page', async () => {
