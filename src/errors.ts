@@ -74,7 +74,7 @@ export const ERRORS = {
     403,
     MODULE.orgs,
     1,
-    'Your organization requires MFA and your enrolment period has ended. Ask an organization admin to exempt you for a moment, then register and activate an MFA device on the /mfa page.',
+    'Your organization requires MFA and your enrolment period has ended. Sign in on the /mfa page (or to any application): the sign-in sets up an authenticator app first.',
   ),
   mfa_required_by_policy: spec(403, MODULE.orgs, 2, 'Your organization requires MFA: it cannot be turned off, and the last authenticator cannot be removed.'),
   org_admin_required: spec(403, MODULE.orgs, 3, 'This operation needs the org_owner or org_admin role in this organization.'),

@@ -29,6 +29,9 @@ export const AUTHORIZATION_PATH = '/csp/gateway/discovery';
 export const SIGNIN_PATH = '/csp/gateway/signin';
 export const SIGNIN_PASSWORD_PATH = `${SIGNIN_PATH}/password`;
 export const SIGNIN_SECOND_FACTOR_PATH = `${SIGNIN_PATH}/second-factor`;
+/** Setting up a first second factor inside the sign-in (the page, and its activation post); then continuing. */
+export const SIGNIN_ENROL_PATH = `${SIGNIN_PATH}/enrol`;
+export const SIGNIN_ENROL_CONTINUE_PATH = `${SIGNIN_ENROL_PATH}/continue`;
 /** Passkey request options for the sign-in in progress (its interaction cookie and CSRF token). */
 export const SIGNIN_PASSKEY_OPTIONS_PATH = `${SIGNIN_PATH}/passkey-options`;
 export const USERINFO_PATH = `${AUTH_BASE}/userinfo`;

@@ -3,9 +3,9 @@ import QRCode from 'qrcode';
 import { recordAuditEvent } from '../audit/record.js';
 import { ApiError } from '../errors.js';
 import type { User } from '../principals/users.js';
-import { isActivated, replaceRecoveryCodes } from './device-store.js';
+import { type Device, isActivated, replaceRecoveryCodes } from './device-store.js';
 import { requireMasterKey, type SecondFactorDeps, withSecondFactor } from './second-factor.js';
-import { encryptSeed } from './seed-crypto.js';
+import { decryptSeed, encryptSeed } from './seed-crypto.js';
 import { getMfaStatus } from './status.js';
 import type { RegisteredDevice, UserMfaStatus } from './dtos.js';
 import { base32Encode } from './base32.js';
@@ -30,20 +30,44 @@ export function parseDeviceName(input: string): string {
 }
 
 export async function registerDevice(deps: MfaDeps, user: User, deviceNameInput: string): Promise<RegisteredDevice> {
+  return (await createPendingDevice(deps, user, deviceNameInput)).registered;
+}
+
+/**
+ * registerDevice, also telling the pending device's sealed seed (random per device): the sign-in's enrolment step
+ * remembers a hash of it, to show the same secret again (describePendingDevice) and to activate only that device.
+ */
+export async function createPendingDevice(
+  deps: MfaDeps,
+  user: User,
+  deviceNameInput: string,
+): Promise<{ registered: RegisteredDevice; secretCiphertext: string }> {
   const deviceName = parseDeviceName(deviceNameInput);
   const masterKey = requireMasterKey(deps.masterKey);
   const secret = generateSecret();
   const { algorithm, digits, period } = TOTP_PARAMETERS;
+  const secretCiphertext = encryptSeed(masterKey, secret, user.id);
   const stored = await deps.store.devices.upsertPending({
     userId: user.id,
     deviceName,
-    secretCiphertext: encryptSeed(masterKey, secret, user.id),
+    secretCiphertext,
     algorithm,
     digits,
     periodSeconds: period,
     createdAt: deps.clock.now(),
   });
   if (!stored) throw new ApiError('mfa_device_exists');
+  return { registered: await describeDevice(user, deviceName, secret), secretCiphertext };
+}
+
+/** A pending device's secret, URI and QR code again (the seed decrypted from its row), as registerDevice showed them. */
+export async function describePendingDevice(deps: Pick<MfaDeps, 'masterKey'>, user: User, device: Device): Promise<RegisteredDevice> {
+  if (isActivated(device)) throw new ApiError('mfa_device_exists');
+  return describeDevice(user, device.deviceName, decryptSeed(requireMasterKey(deps.masterKey), device.secretCiphertext, user.id));
+}
+
+async function describeDevice(user: User, deviceName: string, secret: Uint8Array): Promise<RegisteredDevice> {
+  const { algorithm, digits, period } = TOTP_PARAMETERS;
   const uri = otpauthUri({ secret, accountName: user.username, issuer: OTPAUTH_ISSUER, algorithm, digits, periodSeconds: period });
   const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return {

@@ -32,10 +32,11 @@ function enrolmentRequired(stored: StoredPolicy): ApiError {
   const allowed = stored.policy.allowedAuthenticators;
   if (AUTHENTICATOR_TYPES.every((t) => allowed.includes(t))) return new ApiError('mfa_enrollment_required');
   const kinds = allowed.map((t) => `${KIND_NAMES[t]} (${t === 'totp' ? 'TOTP' : 'WebAuthn'})`).join(' or ');
-  return new ApiError(
-    'mfa_enrollment_required',
-    `Your organization requires MFA with ${kinds} only, and your enrolment period has ended. Ask an organization admin to exempt you for a moment, then register one on the /mfa page.`,
-  );
+  // The interactive sign-in sets up a TOTP device on the way (signin/enrolment.ts); a passkey is registered on /mfa only.
+  const how = allowed.includes('totp')
+    ? 'Sign in on the /mfa page (or to any application): the sign-in sets up an authenticator app first.'
+    : 'Ask an organization admin to exempt you for a moment, then register one on the /mfa page.';
+  return new ApiError('mfa_enrollment_required', `Your organization requires MFA with ${kinds} only, and your enrolment period has ended. ${how}`);
 }
 
 /**

@@ -8,21 +8,23 @@ import type { FormBody } from '../http/form-body.js';
  * must be allowed here, or the browser stops on our page. Only the exact registered URI is added (the
  * registration refused any character that could break out of the policy).
  */
-export function pageContentSecurityPolicy(redirectUri?: string, withScripts = false): string {
+export function pageContentSecurityPolicy(redirectUri?: string, withScripts = false, withDataImages = false): string {
   const target = redirectUri ? ` ${redirectUri.split('?')[0]}` : '';
   // A page offering a passkey runs two scripts from this server and fetches its options here; no inline script.
   const scripts = withScripts ? "script-src 'self'; connect-src 'self'; " : '';
-  return "default-src 'none'; " + scripts + "style-src 'self'; img-src 'self'; " + `form-action 'self'${target}; frame-ancestors 'none'; base-uri 'none'`;
+  // The enrolment page shows its QR code as a data: image (the SVG that mfa/devices.ts renders for /mfa too).
+  const images = withDataImages ? "img-src 'self' data:; " : "img-src 'self'; ";
+  return "default-src 'none'; " + scripts + "style-src 'self'; " + images + `form-action 'self'${target}; frame-ancestors 'none'; base-uri 'none'`;
 }
 
-export function sendPage(reply: FastifyReply, status: number, html: string, redirectUri?: string, withScripts = false): FastifyReply {
+export function sendPage(reply: FastifyReply, status: number, html: string, redirectUri?: string, withScripts = false, withDataImages = false): FastifyReply {
   return reply
     .code(status)
     .headers({
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
       pragma: 'no-cache',
-      'content-security-policy': pageContentSecurityPolicy(redirectUri, withScripts),
+      'content-security-policy': pageContentSecurityPolicy(redirectUri, withScripts, withDataImages),
       'x-frame-options': 'DENY',
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',

@@ -19,6 +19,10 @@ export interface Interaction {
   userId?: string;
   /** Epoch seconds of the password check: the sign-in's auth_time. */
   passwordAt?: number;
+  /** Enrolment inside the sign-in (enrolment.ts): a hash naming the pending device its page showed. */
+  enrolment?: { device: string };
+  /** Set once that device was activated: the sign-in's amr, waiting for the person to continue. */
+  enrolled?: { amr: string[] };
 }
 
 export function newInteraction(services: Services, request: AuthorizationRequest): Interaction {

@@ -20,7 +20,7 @@ export interface PageErrors {
   form?: string;
 }
 
-function layout(title: string, body: string, scripts: readonly string[] = []): string {
+export function layout(title: string, body: string, scripts: readonly string[] = []): string {
   const scriptTags = scripts.map((src) => `\n<script src="${escapeHtml(src)}" defer></script>`).join('');
   return `<!doctype html>
 <html lang="en">
@@ -40,7 +40,7 @@ ${body}
 `;
 }
 
-interface InputSpec {
+export interface InputSpec {
   name: string;
   label: string;
   type: 'text' | 'password';
@@ -52,7 +52,7 @@ interface InputSpec {
   autofocus: boolean;
 }
 
-function input(spec: InputSpec, errors: PageErrors): string {
+export function input(spec: InputSpec, errors: PageErrors): string {
   const error = errors.fields?.[spec.name];
   const describedBy = [spec.hint ? `${spec.name}-hint` : '', error ? `${spec.name}-error` : ''].filter(Boolean).join(' ');
   const attributes = [
@@ -80,9 +80,9 @@ function input(spec: InputSpec, errors: PageErrors): string {
     .join('\n');
 }
 
-const formError = (errors: PageErrors): string => (errors.form ? `<p class="form-error" role="alert">${escapeHtml(errors.form)}</p>` : '');
-const csrfField = (csrf: string): string => `<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">`;
-const heading = (applicationName: string): string =>
+export const formError = (errors: PageErrors): string => (errors.form ? `<p class="form-error" role="alert">${escapeHtml(errors.form)}</p>` : '');
+export const csrfField = (csrf: string): string => `<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">`;
+export const heading = (applicationName: string): string =>
   `<h1>Sign in</h1>\n<p class="application">to continue to <strong>${escapeHtml(applicationName)}</strong></p>`;
 
 export function renderPasswordPage(input_: { applicationName: string; action: string; csrf: string; username?: string; errors: PageErrors }): string {

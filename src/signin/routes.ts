@@ -10,7 +10,7 @@ import { limitFailedAuth } from '../auth/failed-auth-limit.js';
 import { nowSeconds } from '../clock.js';
 import { ApiError } from '../errors.js';
 import type { FormBody } from '../http/form-body.js';
-import { AUTHORIZATION_PATH, SIGNIN_PASSWORD_PATH, SIGNIN_PATH, SIGNIN_SECOND_FACTOR_PATH } from '../paths.js';
+import { AUTHORIZATION_PATH, SIGNIN_ENROL_PATH, SIGNIN_PASSWORD_PATH, SIGNIN_PATH, SIGNIN_SECOND_FACTOR_PATH } from '../paths.js';
 import { checkMfaPolicy } from '../orgs/policy-check.js';
 import { findUserById, type User } from '../principals/users.js';
 import type { Services } from '../services.js';
@@ -37,6 +37,8 @@ import {
 import { checkPassword } from './password-step.js';
 import { cookieNamesOf, endSession, findLiveSession, startSession } from './sessions.js';
 import { findApplication } from './applications.js';
+import { type RefusalPageOptions, registerEnrolment } from './enrol-routes.js';
+import { enrolmentReason, policyRefusal } from './enrolment.js';
 
 const STYLESHEET_FILE = fileURLToPath(new URL('../../public/signin/signin.css', import.meta.url));
 const PASSKEY_SCRIPT_FILE = fileURLToPath(new URL('../../public/signin/passkey.js', import.meta.url));
@@ -82,6 +84,9 @@ function pageErrorsOf(error: ApiError, field: string): PageErrors {
       return { form: 'Too many failed sign-ins from this address; wait a minute and try again.' };
     case 'user_disabled':
       return { form: 'This account is disabled.' };
+    case 'mfa_device_not_found':
+      // Enrolment: the pending device was replaced (another tab, the /mfa page) after the page showed it.
+      return { form: 'The set-up changed since this page was shown (in another tab or on the self-service page). Scan the new code below.' };
     case 'mfa_enrollment_required':
       return {
         form: 'Your organization requires a second factor for signing in, and your enrolment period has ended. Ask an organization admin to exempt you for a moment, then set up a second factor on the self-service page (/mfa).',
@@ -107,14 +112,14 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
     error: unknown,
     render: (errors: PageErrors) => Promise<string>,
     interaction: Interaction,
-    page: { field: string; withScripts: boolean } = { field: 'passcode', withScripts: false },
+    page: RefusalPageOptions = { field: 'passcode', withScripts: false },
   ) {
     if (!(error instanceof ApiError)) throw error;
     const refusal = await countFailure(request, error);
     const errors = pageErrorsOf(refusal, page.field);
     if (refusal.retryAfterSeconds !== undefined) reply.header('retry-after', String(refusal.retryAfterSeconds));
     reply.headers(refusal.headers);
-    return sendPage(reply, refusal.status, await render(errors), interaction.request.redirectUri, page.withScripts);
+    return sendPage(reply, refusal.status, await render(errors), interaction.request.redirectUri, page.withScripts, page.withDataImages);
   }
 
   /** The end of a sign-in: a new session (never the old id: no fixation), a code, and back to the application. */
@@ -125,17 +130,6 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
     reply.setCookie(cookies.session, sessionId, { ...cookieOptions, maxAge: services.config.sessionMaxSeconds });
     reply.clearCookie(cookies.interaction, cookieOptions);
     return redirectTo(reply, await redirectWithCode(services, interaction.request, authentication));
-  }
-
-  /** The organization policy's refusal of this sign-in (mfa_enrollment_required), or undefined when it passes. */
-  async function policyRefusal(user: User, amr: string[]): Promise<ApiError | undefined> {
-    try {
-      await checkMfaPolicy(services, user, 'signIn', amr);
-      return undefined;
-    } catch (error) {
-      if (error instanceof ApiError) return error;
-      throw error;
-    }
   }
 
   /** The interaction of a form post, or a page saying it has expired (also when the CSRF token is wrong). */
@@ -176,14 +170,15 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
       if (sessionSatisfies(services, session, authRequest)) {
         const user = await findUserById(services.store, session.userId);
         // A session from before the grace period ended gives no new code after it: the policy is asked again.
-        const refusal = user ? await policyRefusal(user, session.amr) : undefined;
+        const refusal = user ? await policyRefusal(services, user, session.amr) : undefined;
         const message = refusal ? (pageErrorsOf(refusal, 'passcode').form ?? refusal.message) : '';
         // prompt=none means no page may be shown (a silent check by the application): the refusal goes back to it.
         if (refusal && authRequest.prompt === 'none') return redirectTo(reply, redirectWithError(services, authRequest, 'access_denied', message));
-        if (refusal) return sendPage(reply, refusal.status, renderMessagePage('Second factor required', message));
-        return redirectTo(reply, await redirectWithCode(services, authRequest, session));
-      }
-      if (authRequest.prompt === 'none')
+        if (!refusal) return redirectTo(reply, await redirectWithCode(services, authRequest, session));
+        // A person who can enrol inside the sign-in signs in again and sets up a device on the way; others get the refusal.
+        if (!(user && (await enrolmentReason(services, user, authRequest))))
+          return sendPage(reply, refusal.status, renderMessagePage('Second factor required', message));
+      } else if (authRequest.prompt === 'none')
         return redirectTo(reply, redirectWithError(services, authRequest, 'login_required', 'The user must sign in (prompt=none).'));
       setInteraction(reply, newInteraction(services, authRequest));
       return redirectTo(reply, SIGNIN_PATH);
@@ -204,6 +199,8 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
           interaction.request.redirectUri,
         );
       const factors = await offeredFactors(services, user);
+      // Enrolling in this sign-in (or nothing to ask for): the enrolment step decides what to show.
+      if (interaction.enrolled || factors.length === 0) return redirectTo(reply, SIGNIN_ENROL_PATH);
       return sendPage(
         reply,
         200,
@@ -239,6 +236,11 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
         setInteraction(reply, { ...interaction, userId: user.id, passwordAt });
         return redirectTo(reply, SIGNIN_PATH);
       }
+      // No second factor to ask for, but one is needed (acr_values, or the policy's grace period is over): set one up now.
+      if (await enrolmentReason(services, user, interaction.request)) {
+        setInteraction(reply, { ...interaction, userId: user.id, passwordAt });
+        return redirectTo(reply, SIGNIN_ENROL_PATH);
+      }
       if (interaction.request.mfaRequired) {
         reply.clearCookie(cookies.interaction, cookieOptions);
         return sendPage(
@@ -246,7 +248,7 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
           403,
           renderMessagePage(
             'Second factor required',
-            `${name} requires a second factor, and this account has none yet. Set one up on the self-service page, then sign in again from the application.`,
+            `${name} requires a second factor for this sign-in, and none is turned on for this account. Turn MFA on, or set up a second factor, on the self-service page, then sign in again from the application.`,
             { href: '/mfa', text: 'Set up a second factor' },
           ),
         );
@@ -295,6 +297,8 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
     });
 
     registerPasskeyOptions(app, services, (request, form) => interactionOf(request, form));
+
+    registerEnrolment(app, services, { expiredMessage: EXPIRED, interactionOf, setInteraction, applicationName, refusalPage, finishSignIn });
 
     registerEndSession(app, services, cookies, cookieOptions);
   };
