@@ -1,9 +1,10 @@
 // Minting CSP-compatible access tokens (RS256 JWTs) and verifying the ones presented in csp-auth-token.
 import { randomUUID } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT, decodeProtectedHeader, type JWTPayload } from 'jose';
+import { errors as joseErrors, jwtVerify, decodeProtectedHeader, type JWTPayload } from 'jose';
 import { type Clock, nowSeconds } from '../clock.js';
 import { ApiError } from '../errors.js';
 import type { AccessTokenClaims } from './claims.js';
+import { signCompactJws } from './jws-signer.js';
 import type { KeyRing } from './key-ring.js';
 import { SIGNING_ALGORITHM } from './signing-keys.js';
 import type { TrustedIssuers } from './trusted-issuers.js';
@@ -54,14 +55,8 @@ export class AccessTokenIssuer {
       scope: input.scope,
     };
     for (const key of Object.keys(claims)) if (claims[key] === undefined) delete claims[key];
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: 'JWT', kid })
-      .setIssuer(this.issuer)
-      .setSubject(input.sub)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + this.ttlSeconds)
-      .setJti(randomUUID())
-      .sign(privateKey);
+    const registered = { iss: this.issuer, sub: input.sub, iat, exp: iat + this.ttlSeconds, jti: randomUUID() };
+    return signCompactJws({ alg: SIGNING_ALGORITHM, typ: 'JWT', kid }, { ...claims, ...registered }, privateKey);
   }
 }
 
