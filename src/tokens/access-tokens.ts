@@ -5,7 +5,7 @@ import { type Clock, nowSeconds } from '../clock.js';
 import { ApiError } from '../errors.js';
 import type { AccessTokenClaims } from './claims.js';
 import { signCompactJws } from './jws-signer.js';
-import type { KeyRing } from './key-ring.js';
+import type { KeyRing, SigningKey } from './key-ring.js';
 import { SIGNING_ALGORITHM } from './signing-keys.js';
 import type { TrustedIssuers } from './trusted-issuers.js';
 
@@ -38,8 +38,9 @@ export class AccessTokenIssuer {
     readonly ttlSeconds: number,
   ) {}
 
-  async mint(input: MintInput): Promise<string> {
-    const { kid, privateKey } = await this.keys.signingKey();
+  /** `signer`: the key an ID token issued alongside is signed with too (read once: one generation read, one kid). */
+  async mint(input: MintInput, signer?: SigningKey): Promise<string> {
+    const { kid, privateKey } = signer ?? (await this.keys.signingKey());
     const iat = input.issuedAt ?? nowSeconds(this.clock);
     const claims: Record<string, unknown> = {
       domain: input.domain,

@@ -3,9 +3,10 @@
 // and a key of the wrong type refused rather than used.
 import assert from 'node:assert/strict';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { describe, it } from 'node:test';
-import { exportJWK, importJWK, jwtVerify, SignJWT } from 'jose';
+import { after, before, describe, it } from 'node:test';
+import { createRemoteJWKSet, decodeProtectedHeader, exportJWK, importJWK, jwtVerify, SignJWT } from 'jose';
 import { signCompactJws } from '../../src/tokens/jws-signer.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 const claims = { context: 'org-1', perms: ['csp:org_member'], username: 'ada', amr: ['otp', 'mfa'], note: 'ünïcode ✓' };
 const registered = { iss: 'https://id.example.test/csp/gateway/am/api', sub: 'example.test:ada', iat: 1_800_000_000, exp: 1_800_001_800, jti: 'a-jti' };
@@ -45,5 +46,31 @@ describe('signCompactJws', () => {
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     assert.throws(() => signCompactJws({ alg: 'RS256', typ: 'JWT', kid: 'x' }, registered, ec), /cannot sign RS256/);
     assert.throws(() => signCompactJws({ alg: 'ES256', typ: 'JWT', kid: 'x' }, registered, rsa), /cannot sign ES256/);
+  });
+});
+
+describe('tokens of a real exchange, signed by it', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.close());
+
+  it('verify with jose against the published JWKS, both under the same kid, headers exactly alg, typ, kid', async () => {
+    const { user, apiToken } = await server.createUser('signed-user');
+    const res = await fetch(`${server.baseUrl}/csp/gateway/am/api/auth/api-tokens/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ refresh_token: apiToken }),
+    });
+    assert.equal(res.status, 200);
+    const dto = (await res.json()) as { access_token: string; id_token: string };
+    const jwks = createRemoteJWKSet(new URL(`${server.baseUrl}/csp/gateway/am/api/auth/token-public-key?format=jwks`));
+    const { kid } = await server.services.keys.signingKey();
+    for (const token of [dto.access_token, dto.id_token]) {
+      assert.deepEqual(decodeProtectedHeader(token), { alg: 'RS256', typ: 'JWT', kid });
+      const { payload } = await jwtVerify(token, jwks, { algorithms: ['RS256'], issuer: server.services.config.issuer });
+      assert.equal(payload.sub, `local:${user.id}`);
+    }
   });
 });
