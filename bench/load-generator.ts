@@ -14,6 +14,8 @@ export interface LoadOptions {
   tokensFile?: string;
   /** POST the API-token exchange instead: API tokens in rotation (refresh_token=…), with a fresh TOTP passcode when seeded. */
   exchange?: { apiTokensFile: string } | { totpFile: string };
+  /** POST authorization-code exchanges instead: each code of the file once, with the client's Basic credentials and PKCE verifier. */
+  authcode?: { codesFile: string; authorization: string; redirectUri: string; codeVerifier: string };
   connections: number;
   warmupMs: number;
   durationMs: number;
@@ -91,10 +93,19 @@ function totpRequests(o: LoadOptions, file: string): { count: number; next(index
   };
 }
 
-function exchangeRequest(o: LoadOptions, body: string): Buffer {
+function exchangeRequest(o: LoadOptions, body: string, extraHeaders = ''): Buffer {
   return Buffer.from(
-    `POST ${o.path} HTTP/1.1\r\nHost: 127.0.0.1:${o.port}\r\nAccept: application/json\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    `POST ${o.path} HTTP/1.1\r\nHost: 127.0.0.1:${o.port}\r\nAccept: application/json\r\n${extraHeaders}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
     'latin1',
+  );
+}
+
+/** One token request per authorization code (a code is single-use: the run stops when they are all sent). */
+function authcodeRequests(o: LoadOptions, a: NonNullable<LoadOptions['authcode']>): Buffer[] {
+  const codes = JSON.parse(readFileSync(a.codesFile, 'utf8')) as string[];
+  const fixed = `&redirect_uri=${encodeURIComponent(a.redirectUri)}&code_verifier=${encodeURIComponent(a.codeVerifier)}`;
+  return codes.map((code) =>
+    exchangeRequest(o, `grant_type=authorization_code&code=${encodeURIComponent(code)}${fixed}`, `Authorization: ${a.authorization}\r\n`),
   );
 }
 
@@ -102,7 +113,9 @@ function exchangeRequest(o: LoadOptions, body: string): Buffer {
 function buildRequests(o: LoadOptions): { count: number; next(index: number): Buffer | undefined } {
   if (o.exchange && 'totpFile' in o.exchange) return totpRequests(o, o.exchange.totpFile);
   let requests: Buffer[];
-  if (o.exchange) {
+  if (o.authcode) {
+    requests = authcodeRequests(o, o.authcode);
+  } else if (o.exchange) {
     const apiTokens = JSON.parse(readFileSync(o.exchange.apiTokensFile, 'utf8')) as string[];
     requests = apiTokens.map((apiToken) => exchangeRequest(o, `refresh_token=${encodeURIComponent(apiToken)}`));
   } else {

@@ -111,10 +111,9 @@ async function main(): Promise<void> {
     `plan: ${fmt(users)} users, ${fmt(tokenCount)} tokens, ${connections} connections, ${rounds} rounds of ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s per target`,
   );
   ensureBuilt();
-  // Issue 11: a small store of its own, in this process; measured first, and alone with --only authcode.
+  // Issue 11: a small store and a server of its own; measured first, and alone with --only authcode.
   if (parts.has('authcode')) {
-    mkdirSync(dir, { recursive: true });
-    await measureAuthorizationCodes({ dir, log });
+    await measureAuthorizationCodes(p, { dir, connections, warmupMs, durationMs, rounds, log });
     if (parts.size === 1) return;
   }
 

@@ -46,7 +46,9 @@ export async function freePort(): Promise<number> {
 }
 
 function spawnPinned(pinning: Pinning, args: string[], logFile: string): ChildProcess {
-  const [command, ...rest] = [...pinning.serverCore, process.execPath, ...args] as [string, ...string[]];
+  // BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' profiles the servers (node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const [command, ...rest] = [...pinning.serverCore, process.execPath, ...nodeArgs, ...args] as [string, ...string[]];
   const log = openSync(logFile, 'w');
   return spawn(command, rest, { stdio: ['ignore', log, log] });
 }

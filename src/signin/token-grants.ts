@@ -43,27 +43,36 @@ interface Issue {
 async function mintSignInTokens(services: Services, user: User, issue: Issue): Promise<AccessTokenDto> {
   const policy = await checkMfaPolicy(services, user, 'signIn', issue.amr);
   const issuedAt = nowSeconds(services.clock);
-  const accessToken = await services.issuer.mint({
-    sub: userSubject(user),
-    username: user.username,
-    domain: user.domain,
-    orgId: user.orgId,
-    perms: permsOf(policy.role),
-    azp: issue.clientId,
-    amr: issue.amr,
-    authTime: issue.authTime,
-    acr: issue.acr,
-    mfaEnrollmentDue: policy.enrolmentDueAt === undefined ? undefined : Math.floor(policy.enrolmentDueAt / 1000),
-    scope: issue.scope,
-    issuedAt,
-  });
-  const idToken = await mintIdToken(services, {
-    user,
-    clientId: issue.clientId,
-    issuedAt,
-    proof: undefined,
-    signIn: { amr: issue.amr, acr: issue.acr, authTime: issue.authTime, nonce: issue.nonce },
-  });
+  // One key for both tokens: one read of the key generation, and both carry the same kid across a rotation.
+  const signer = await services.keys.signingKey();
+  const accessToken = await services.issuer.mint(
+    {
+      sub: userSubject(user),
+      username: user.username,
+      domain: user.domain,
+      orgId: user.orgId,
+      perms: permsOf(policy.role),
+      azp: issue.clientId,
+      amr: issue.amr,
+      authTime: issue.authTime,
+      acr: issue.acr,
+      mfaEnrollmentDue: policy.enrolmentDueAt === undefined ? undefined : Math.floor(policy.enrolmentDueAt / 1000),
+      scope: issue.scope,
+      issuedAt,
+    },
+    signer,
+  );
+  const idToken = await mintIdToken(
+    services,
+    {
+      user,
+      clientId: issue.clientId,
+      issuedAt,
+      proof: undefined,
+      signIn: { amr: issue.amr, acr: issue.acr, authTime: issue.authTime, nonce: issue.nonce },
+    },
+    signer,
+  );
   return { access_token: accessToken, token_type: 'bearer', expires_in: services.issuer.ttlSeconds - 1, scope: issue.scope, id_token: idToken };
 }
 

@@ -1,10 +1,11 @@
 // Minting CSP-compatible access tokens (RS256 JWTs) and verifying the ones presented in csp-auth-token.
 import { randomUUID } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT, decodeProtectedHeader, type JWTPayload } from 'jose';
+import { errors as joseErrors, jwtVerify, decodeProtectedHeader, type JWTPayload } from 'jose';
 import { type Clock, nowSeconds } from '../clock.js';
 import { ApiError } from '../errors.js';
 import type { AccessTokenClaims } from './claims.js';
-import type { KeyRing } from './key-ring.js';
+import { signCompactJws } from './jws-signer.js';
+import type { KeyRing, SigningKey } from './key-ring.js';
 import { SIGNING_ALGORITHM } from './signing-keys.js';
 import type { TrustedIssuers } from './trusted-issuers.js';
 
@@ -37,8 +38,9 @@ export class AccessTokenIssuer {
     readonly ttlSeconds: number,
   ) {}
 
-  async mint(input: MintInput): Promise<string> {
-    const { kid, privateKey } = await this.keys.signingKey();
+  /** `signer`: the key an ID token issued alongside is signed with too (read once: one generation read, one kid). */
+  async mint(input: MintInput, signer?: SigningKey): Promise<string> {
+    const { kid, privateKey } = signer ?? (await this.keys.signingKey());
     const iat = input.issuedAt ?? nowSeconds(this.clock);
     const claims: Record<string, unknown> = {
       domain: input.domain,
@@ -54,14 +56,8 @@ export class AccessTokenIssuer {
       scope: input.scope,
     };
     for (const key of Object.keys(claims)) if (claims[key] === undefined) delete claims[key];
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: 'JWT', kid })
-      .setIssuer(this.issuer)
-      .setSubject(input.sub)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + this.ttlSeconds)
-      .setJti(randomUUID())
-      .sign(privateKey);
+    const registered = { iss: this.issuer, sub: input.sub, iat, exp: iat + this.ttlSeconds, jti: randomUUID() };
+    return signCompactJws({ alg: SIGNING_ALGORITHM, typ: 'JWT', kid }, { ...claims, ...registered }, privateKey);
   }
 }
 

@@ -75,19 +75,24 @@ export async function issueForApiToken(
   const policy = await checkMfaPolicy(services, user, 'apiTokenExchange', proof?.amr ?? []);
   const perms = permsOf(policy.role);
   const issuedAt = nowSeconds(services.clock);
-  const accessToken = await services.issuer.mint({
-    sub: userSubject(user),
-    username: user.username,
-    domain: user.domain,
-    orgId: user.orgId,
-    perms,
-    azp: API_TOKEN_CLIENT_ID,
-    amr: proof?.amr,
-    authTime: proof?.authTime,
-    mfaEnrollmentDue: policy.enrolmentDueAt === undefined ? undefined : Math.floor(policy.enrolmentDueAt / 1000),
-    issuedAt,
-  });
-  const idToken = await mintIdToken(services, { user, clientId: API_TOKEN_CLIENT_ID, issuedAt, proof });
+  // One key for both tokens: one read of the key generation, and both carry the same kid across a rotation.
+  const signer = await services.keys.signingKey();
+  const accessToken = await services.issuer.mint(
+    {
+      sub: userSubject(user),
+      username: user.username,
+      domain: user.domain,
+      orgId: user.orgId,
+      perms,
+      azp: API_TOKEN_CLIENT_ID,
+      amr: proof?.amr,
+      authTime: proof?.authTime,
+      mfaEnrollmentDue: policy.enrolmentDueAt === undefined ? undefined : Math.floor(policy.enrolmentDueAt / 1000),
+      issuedAt,
+    },
+    signer,
+  );
+  const idToken = await mintIdToken(services, { user, clientId: API_TOKEN_CLIENT_ID, issuedAt, proof }, signer);
   // CSP answers with the API token as refresh_token; its clients keep that field and send it back.
   return { ...toDto(services, accessToken, perms), id_token: idToken, refresh_token: apiToken };
 }

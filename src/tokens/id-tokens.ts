@@ -1,8 +1,9 @@
 // OIDC ID tokens for user principals, sent as id_token beside the access token, as CSP does.
-import { SignJWT } from 'jose';
 import { type User, userSubject } from '../principals/users.js';
 import type { Services } from '../services.js';
+import type { SigningKey } from './key-ring.js';
 import type { SignInProof } from './sign-in-gate.js';
+import { signCompactJws } from './jws-signer.js';
 import { SIGNING_ALGORITHM } from './signing-keys.js';
 
 export interface IdTokenInput {
@@ -23,8 +24,8 @@ export interface IdTokenInput {
  * `amr` appears only when an MFA method was used: no registered value names "an API token", and a
  * relying party checking `amr` for a second factor must not be misled.
  */
-export async function mintIdToken(services: Services, input: IdTokenInput): Promise<string> {
-  const { kid, privateKey } = await services.keys.signingKey();
+export async function mintIdToken(services: Services, input: IdTokenInput, signer?: SigningKey): Promise<string> {
+  const { kid, privateKey } = signer ?? (await services.keys.signingKey());
   const { user, proof } = input;
   const claims: Record<string, unknown> = {
     azp: input.clientId,
@@ -41,12 +42,12 @@ export async function mintIdToken(services: Services, input: IdTokenInput): Prom
     claims.acr = input.signIn.acr;
     if (input.signIn.nonce !== undefined) claims.nonce = input.signIn.nonce;
   }
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: 'JWT', kid })
-    .setIssuer(services.config.issuer)
-    .setSubject(userSubject(user))
-    .setAudience(input.clientId)
-    .setIssuedAt(input.issuedAt)
-    .setExpirationTime(input.issuedAt + services.issuer.ttlSeconds)
-    .sign(privateKey);
+  const registered = {
+    iss: services.config.issuer,
+    sub: userSubject(user),
+    aud: input.clientId,
+    iat: input.issuedAt,
+    exp: input.issuedAt + services.issuer.ttlSeconds,
+  };
+  return signCompactJws({ alg: SIGNING_ALGORITHM, typ: 'JWT', kid }, { ...claims, ...registered }, privateKey);
 }

@@ -1,4 +1,5 @@
 // The keys one process trusts and signs with, kept in step with the store through its key generation.
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import type { Clock } from '../clock.js';
 import { openSecret } from '../secrets/sealed-box.js';
@@ -9,7 +10,8 @@ type KeyObjectLike = Awaited<ReturnType<typeof importJWK>>;
 
 export interface SigningKey {
   kid: string;
-  privateKey: KeyObjectLike;
+  /** A node:crypto KeyObject, made once per key: jws-signer.ts signs with it synchronously. */
+  privateKey: KeyObject;
 }
 
 interface TrustedKey {
@@ -82,7 +84,7 @@ export class KeyRing {
     } catch {
       throw new Error(`signing key ${kid} cannot be opened with this master key (is --master-key-file the key this store's secrets were sealed with?)`);
     }
-    return { kid, privateKey: await importJWK(jwk, SIGNING_ALGORITHM) };
+    return { kid, privateKey: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }) };
   }
 
   /** One single-row read; a reload only when the store's generation is not the one in memory. */
