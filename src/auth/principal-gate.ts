@@ -8,7 +8,7 @@ import { type RateLimitDecision, rateLimitHeaders } from '../limits/rate-limiter
 import { findOrCreateOutsideUser } from '../principals/outside-users.js';
 import { type User, userIdFromSubject } from '../principals/users.js';
 import type { Services } from '../services.js';
-import type { UserWithDeviceState } from '../storage/repositories/principals.js';
+import type { UserWithMfaState } from '../storage/repositories/principals.js';
 import type { AccessTokenClaims } from '../tokens/claims.js';
 import { outsidePrincipalOf } from '../tokens/trusted-issuers.js';
 import { readAccessToken } from './access-token-header.js';
@@ -64,9 +64,9 @@ function refuseApplications(claims: AccessTokenClaims): void {
  * One of our users by the id in `sub`, with its MFA device state: one read (one PostgreSQL round trip, one
  * SQLite freshness check) serves both the gate and the status route. Returns the store's promise as it is: no extra tick.
  */
-function findOwnUser(services: Services, subject: string): Promise<UserWithDeviceState | undefined> | undefined {
+function findOwnUser(services: Services, subject: string): Promise<UserWithMfaState | undefined> | undefined {
   const userId = userIdFromSubject(subject);
-  return userId === undefined ? undefined : services.store.principals.findByIdWithDeviceState(userId);
+  return userId === undefined ? undefined : services.store.principals.findByIdWithMfaState(userId);
 }
 
 /** An outside issuer's principal by its issuer and subject, created on first use (just in time). */
