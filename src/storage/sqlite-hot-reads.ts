@@ -30,6 +30,7 @@ export function createSqliteHotReads(reader: BetterSqlite3.Database): HotReads {
     async findUserWithMfaState(id) {
       return read(id);
     },
+    findUserWithMfaStateNow: read,
     async findUserById(id) {
       return read(id)?.user;
     },

@@ -46,6 +46,8 @@ export interface HotReads {
   findUserById(id: string): Promise<User | undefined>;
   findDeviceState(userId: string): Promise<DeviceState | undefined>;
   findUserWithMfaState(id: string): Promise<UserWithMfaState | undefined>;
+  /** The same read answered at once, by a driver that reads synchronously (SQLite): no promise on the hot path. */
+  findUserWithMfaStateNow?(id: string): UserWithMfaState | undefined;
 }
 
 export function createRepositories(db: Kysely<Database>, hot?: HotReads): Repositories {

@@ -82,6 +82,7 @@ export function createPrincipalsRepository(
   hot?: {
     findUserById(id: string): Promise<User | undefined>;
     findUserWithMfaState(id: string): Promise<UserWithMfaState | undefined>;
+    findUserWithMfaStateNow?(id: string): UserWithMfaState | undefined;
   },
 ) {
   const users = () => db.selectFrom('users').select(USER_COLUMNS);
@@ -119,6 +120,12 @@ export function createPrincipalsRepository(
           .executeTakeFirst();
         return row && toUserWithMfaState(row as UserWithMfaStateRow);
       }),
+
+    /**
+     * findByIdWithMfaState answered at once, where the driver reads synchronously (SQLite); undefined elsewhere
+     * (PostgreSQL, a transaction): the caller then awaits findByIdWithMfaState.
+     */
+    findByIdWithMfaStateNow: hot?.findUserWithMfaStateNow,
 
     /** The principal without an outside issuer that owns this name in the domain. */
     async findLocal(username: string, domain: string): Promise<User | undefined> {
