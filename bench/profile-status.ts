@@ -5,6 +5,8 @@
 //   --tree DIR       the built tree to run (default this one; e.g. a `git archive` of an older commit)
 //   --seconds N      seconds of measured load after a 2 s warm-up (default 8)
 //   --top N          rows of the table (default 30)
+//   --database URL   postgres://… (seeded by `npm run bench -- --database URL`; tokens-postgres.json) instead of SQLite
+//   --redis URL      limits in Redis
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,6 +20,8 @@ const { values: args } = parseArgs({
     tree: { type: 'string', default: resolve(import.meta.dirname, '..') },
     seconds: { type: 'string', default: '8' },
     top: { type: 'string', default: '30' },
+    database: { type: 'string' },
+    redis: { type: 'string' },
   },
 });
 const dir = resolve(args.dir as string);
@@ -46,7 +50,8 @@ async function waitUntilAnswering(port: number): Promise<void> {
 
 const port = await freePort();
 const serverArgs = ['--cpu-prof', '--cpu-prof-dir', profileDir, join(tree, 'bin', 'principal-mfa'), 'serve', '--port', String(port)];
-serverArgs.push('--database', `sqlite:${join(dir, 'bench.db')}`, '--master-key-file', join(dir, 'master.key'), '--log-level', 'info');
+serverArgs.push('--database', args.database ?? `sqlite:${join(dir, 'bench.db')}`, '--master-key-file', join(dir, 'master.key'), '--log-level', 'info');
+if (args.redis) serverArgs.push('--redis', args.redis);
 const server = spawn('taskset', ['-c', '0', process.execPath, ...serverArgs], {
   stdio: ['ignore', openSync(join(dir, 'server-profiled.log'), 'w'), 'inherit'],
 });
@@ -57,7 +62,7 @@ const result = await generate(
   {
     port,
     path: STATUS_PATH,
-    tokensFile: join(dir, 'tokens.json'),
+    tokensFile: join(dir, args.database ? 'tokens-postgres.json' : 'tokens.json'),
     connections: 64,
     warmupMs: 2000,
     durationMs: Number(args.seconds) * 1000,

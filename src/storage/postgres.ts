@@ -35,9 +35,11 @@ const INT8_OID = 20;
  * Our timestamps are epoch ms in bigint columns and counts are int8: read them as JS numbers
  * (safe up to 2^53, far beyond any epoch-ms value). Per pool, so the process-wide pg defaults stay untouched.
  */
+const parseInt8 = (value: string) => (value === null ? null : Number(value));
 const types = {
+  // Asked for every field of every result (pg describes the portal on each query): no closure built per call.
   getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8_OID) return (value: string) => (value === null ? null : Number(value));
+    if (oid === INT8_OID) return parseInt8;
     return pg.types.getTypeParser(oid, format as 'text');
   },
 } as pg.CustomTypesConfig;
