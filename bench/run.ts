@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     dir: { type: 'string', default: '.bench' },
     database: { type: 'string' },
     redis: { type: 'string' },
+    compare: { type: 'string' },
     only: { type: 'string', default: 'status,exchange,mixed,scale,authcode' },
     'exchange-tokens': { type: 'string', default: '10000' },
     'totp-principals': { type: 'string', default: '20000' },
@@ -172,6 +173,7 @@ async function main(): Promise<void> {
       : serverTarget(p, dir, 'principal-mfa (SQLite)', `sqlite:${file}`),
     ...(pgTarget ? [pgTarget] : []),
     ...scaleTargets,
+    ...compareTargets(p, file),
   ];
   // Every token names a different principal. Keep each one under the per-principal limit over the
   // whole run (not just per minute), with a 10% margin: no 429 can appear in the figures.
@@ -229,6 +231,17 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * `--compare DIR`: the same SQLite server from another built tree (e.g. `git archive` of an older commit, with
+ * its own dist/ and node_modules), measured in the same rounds: an A/B on one machine at one time.
+ */
+function compareTargets(p: Pinning, file: string): Target[] {
+  if (!args.compare) return [];
+  const tree = resolve(args.compare);
+  if (!existsSync(join(tree, 'dist', 'cli', 'main.js'))) throw new Error(`--compare ${tree}: no dist/cli/main.js (npm run build there first)`);
+  return [{ ...serverTarget(p, dir, `SQLite, ${tree}`, `sqlite:${file}`, [], tree), compareOf: true }];
+}
+
 const TARGET_SCALE_GROWTH = 0.1;
 
 /** Issue 14, item 5: server CPU per request against the one-worker, 1 M-principal SQLite server of the same rounds. */
@@ -244,6 +257,20 @@ function reportScale(target: Target, rs: LoadResult[], reference: LoadResult[]):
   if (errors > 0) process.exitCode = 1;
 }
 
+/** `--compare`: the other tree's figures beside this tree's SQLite server of the same rounds. */
+function reportComparison(target: Target, rs: LoadResult[], reference: LoadResult[]): void {
+  const micros = median(rs.map(cpuMicros));
+  const referenceMicros = median(reference.map(cpuMicros));
+  log(
+    `  ${target.name}: ${fmt(median(rs.map((r) => r.rps)))} req/s  p99 ${fmt(median(rs.map((r) => r.p99Ms)), 2)} ms  non-2xx ${rs.reduce((n, r) => n + r.non2xx, 0)}`,
+  );
+  log(
+    `  server CPU per request: this tree ${fmt(referenceMicros, 1)} µs vs compared tree ${fmt(micros, 1)} µs (${((referenceMicros / micros - 1) * 100).toFixed(0)} %; per round: ${reference
+      .map((r, i) => `${fmt(cpuMicros(r), 1)}/${fmt(cpuMicros(rs[i] as LoadResult), 1)}`)
+      .join(', ')})`,
+  );
+}
+
 function report(baseline: Target, targets: Target[], results: Map<string, LoadResult[]>): void {
   const bare = results.get(baseline.name)!;
   const bareRps = median(bare.map((r) => r.rps));
@@ -255,6 +282,10 @@ function report(baseline: Target, targets: Target[], results: Map<string, LoadRe
     const rs = results.get(target.name)!;
     if (target.tokenCount !== undefined || target.scaleOf) {
       reportScale(target, rs, results.get(targets[0]!.name)!);
+      continue;
+    }
+    if (target.compareOf) {
+      reportComparison(target, rs, results.get(targets[0]!.name)!);
       continue;
     }
     const rps = median(rs.map((r) => r.rps));

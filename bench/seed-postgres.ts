@@ -13,7 +13,7 @@ export async function seedPostgres(url: string, options: Omit<SeedOptions, 'file
   const store = await openStore(url); // runs the real migrations
   try {
     const started = Date.now();
-    await sql`truncate users, api_tokens, signing_keys, mfa_devices, recovery_codes, mfa_lockouts, audit_events`.execute(kyselyOf(store));
+    await sql`truncate users, api_tokens, signing_keys, mfa_devices, recovery_codes, mfa_lockouts, audit_events cascade`.execute(kyselyOf(store));
     // Generated on the server (a million client round trips would measure the network, not the store),
     // in chunks that each stay well inside the store's statement timeout.
     const chunk = 50_000;

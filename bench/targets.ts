@@ -25,6 +25,8 @@ export interface Target {
   tokenCount?: number;
   /** Measured for issue 14, item 5 only: its CPU per request against the first server's, not its ratio to bare. */
   scaleOf?: boolean;
+  /** `--compare`: another tree's server, reported beside the first server rather than against bare. */
+  compareOf?: boolean;
   start(): Promise<RunningTarget>;
 }
 
@@ -95,13 +97,21 @@ export function bareTarget(pinning: Pinning, dir: string): Target {
 }
 
 /** The real server, as an operator starts it: bin/principal-mfa serve, limits at their defaults, logs at info. */
-export function serverTarget(pinning: Pinning, dir: string, name: string, databaseUrl: string, extraArgs: string[] = []): Target {
+export function serverTarget(
+  pinning: Pinning,
+  dir: string,
+  name: string,
+  databaseUrl: string,
+  extraArgs: string[] = [],
+  /** Another built tree to run (`--compare DIR`: an A/B in the same rounds); this one by default. */
+  tree = join(import.meta.dirname, '..'),
+): Target {
   return {
     name,
     authenticated: true,
     async start() {
       const port = await freePort();
-      const bin = join(import.meta.dirname, '..', 'bin', 'principal-mfa');
+      const bin = join(tree, 'bin', 'principal-mfa');
       // serve (without --dev) refuses to start without a master key for MFA seeds.
       const masterKeyFile = join(dir, 'master.key');
       if (!existsSync(masterKeyFile)) writeFileSync(masterKeyFile, randomBytes(32).toString('hex'), { mode: 0o600 });

@@ -10,7 +10,7 @@ import { principalApi } from './auth/principal-api.js';
 import { ApiError } from './errors.js';
 import { AccessLog } from './http/access-log.js';
 import { answerFrameworkError, handleClientError, registerErrorHandling } from './http/error-handler.js';
-import { refuseNulInParameters } from './http/nul-guard.js';
+import { nulInParameters } from './http/nul-guard.js';
 import { generateRequestId } from './http/request-id.js';
 import { toFastifyTrustProxy } from './http/trust-proxy.js';
 import { schemaController } from './http/validation.js';
@@ -70,16 +70,18 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     draining = true;
     done();
   });
-  // Callback style, not async: runs on every request, and an async hook costs a promise and a tick.
+  // Callback style, not async, and one hook for both jobs: runs on every request, and each hook costs a turn of
+  // Fastify's hook runner (an async one also a promise and a tick).
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    if (!draining) return done();
-    reply.header('Connection', 'close');
-    done(new ApiError('service_unavailable', 'The server is shutting down; retry on another copy.'));
+    if (draining) {
+      reply.header('Connection', 'close');
+      return done(new ApiError('service_unavailable', 'The server is shutting down; retry on another copy.'));
+    }
+    done(nulInParameters(request));
   });
 
   registerErrorHandling(app, limitFailedAuth({ limiter: services.limits.failedAuth }));
-  refuseNulInParameters(app);
 
   for (const schema of [CspErrorResponseSchema, UserMfaStatusDto, AccessTokenDto, PublicKeyDto]) app.addSchema(schema);
   // Before every route plugin: the document generator only sees routes registered after it.

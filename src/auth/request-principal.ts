@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
 import type { User } from '../principals/users.js';
-import type { UserWithDeviceState } from '../storage/repositories/principals.js';
+import type { UserWithMfaState } from '../storage/repositories/principals.js';
 import type { AccessTokenClaims } from '../tokens/claims.js';
 
 declare module 'fastify' {
@@ -12,7 +12,7 @@ declare module 'fastify' {
     /** The verified claims of that access token; null until the gate passed. */
     claims: AccessTokenClaims | null;
     /** The principal with its MFA device state, when the gate read both in one statement (our own tokens); else null. */
-    principalState: UserWithDeviceState | null;
+    principalState: UserWithMfaState | null;
   }
 }
 

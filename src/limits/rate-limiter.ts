@@ -19,6 +19,11 @@ export interface RateLimiter {
   readonly windowSeconds: number;
   /** Count one event for the key and say whether it stays within the limit. */
   consume(key: string): Promise<RateLimitDecision>;
+  /**
+   * The same, answered at once, offered by limiters that need no round trip (this process's memory): the
+   * principal-API gate then lets a request through without a promise. Absent on remote limiters (Redis).
+   */
+  consumeNow?(key: string): RateLimitDecision;
 }
 
 type FlexibleLimiter = Pick<RateLimiterMemory, 'consume' | 'points' | 'duration'>;
@@ -83,6 +88,10 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   async consume(key: string): Promise<RateLimitDecision> {
+    return this.consumeNow(key);
+  }
+
+  consumeNow(key: string): RateLimitDecision {
     const now = this.now();
     if (now >= this.nextSweep) this.sweep(now);
     let window = this.windows.get(key);
@@ -115,12 +124,14 @@ export function memoryRateLimiter(policy: string, limitPerMinute: number, onRefu
   return new MemoryRateLimiter(policy, limitPerMinute, 60, Date.now, onRefused);
 }
 
+/** IETF draft RateLimit-Policy header (structured-field form): the policy's name, quota and window. */
+export const rateLimitPolicy = (d: RateLimitDecision): string => `"${d.policy}";q=${d.limit};w=${d.windowSeconds}`;
+/** IETF draft RateLimit header: what is left of the current window and when it resets. */
+export const rateLimitState = (d: RateLimitDecision): string => `"${d.policy}";r=${d.remaining};t=${d.resetSeconds}`;
+
 /** IETF draft RateLimit headers (structured-field form) plus Retry-After when blocked. */
 export function rateLimitHeaders(d: RateLimitDecision): Record<string, string> {
-  const headers: Record<string, string> = {
-    'RateLimit-Policy': `"${d.policy}";q=${d.limit};w=${d.windowSeconds}`,
-    RateLimit: `"${d.policy}";r=${d.remaining};t=${d.resetSeconds}`,
-  };
+  const headers: Record<string, string> = { 'RateLimit-Policy': rateLimitPolicy(d), RateLimit: rateLimitState(d) };
   if (!d.allowed) headers['Retry-After'] = String(d.resetSeconds);
   return headers;
 }

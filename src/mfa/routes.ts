@@ -6,7 +6,7 @@ import { AUTHENTICATED_ERRORS, refTo, withErrors } from '../http/schemas.js';
 import { MFA_BASE } from '../paths.js';
 import type { Services } from '../services.js';
 import { UserMfaStatusDto } from './dtos.js';
-import { getMfaStatus, needsPasskeyName, toMfaStatus } from './status.js';
+import { getMfaStatus, toMfaStatus } from './status.js';
 
 export function mfaRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -24,12 +24,12 @@ export function mfaRoutes(services: Services): FastifyPluginAsyncTypebox {
           ),
         },
       },
-      // Not async: with the activated device the gate read (our own tokens, the hot path) the answer costs no
-      // promise and no tick; without one the passkeys decide, and an outside principal's device is read here.
+      // Not async: for our own tokens (the hot path) the gate read the device and the first passkey with the user,
+      // so the answer costs no read, no promise and no tick; an outside principal's are read here.
       (request) => {
         const state = request.principalState;
-        if (state && !needsPasskeyName(state.device)) return toMfaStatus(state.user, state.device);
-        return getMfaStatus(services.store, principalOf(request), state ? (state.device ?? null) : undefined);
+        if (state) return toMfaStatus(state.user, state.device, state.firstPasskeyName);
+        return getMfaStatus(services.store, principalOf(request));
       },
     );
   };

@@ -25,11 +25,11 @@ export function toMfaStatus(user: User, device: DeviceState | undefined, firstPa
 export const needsPasskeyName = (device: DeviceState | undefined): boolean => !device || device.activatedAt === null;
 
 /**
- * The status read from the store now. The status route's hot path does not come here when the gate has
- * read an activated device with the user, in the same statement (request.principalState).
+ * The status read from the store now. The status route's hot path does not come here: for our own tokens the gate
+ * read the device and the first passkey with the user, in the same statement (request.principalState).
  */
-export async function getMfaStatus(store: Store, user: User, knownDevice?: DeviceState | null): Promise<UserMfaStatus> {
-  const device = knownDevice === undefined ? await store.devices.findState(user.id) : (knownDevice ?? undefined);
+export async function getMfaStatus(store: Store, user: User): Promise<UserMfaStatus> {
+  const device = await store.devices.findState(user.id);
   const passkeyName = needsPasskeyName(device) ? await store.webauthnCredentials.findFirstName(user.id) : undefined;
   return toMfaStatus(user, device, passkeyName);
 }

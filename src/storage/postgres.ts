@@ -4,7 +4,15 @@ import pg from 'pg';
 import type { Driver } from './driver.js';
 import { createKyselyQueryRunner } from './query-runner.js';
 import type { HotReads } from './repositories/index.js';
-import { toUser, toUserWithDeviceState, USER_BY_ID_SQL, USER_COLUMNS, type UserRow, type UserWithDeviceStateRow } from './repositories/principals.js';
+import {
+  FIRST_PASSKEY_NAME_SQL,
+  toUser,
+  toUserWithMfaState,
+  USER_BY_ID_SQL,
+  USER_COLUMNS,
+  type UserRow,
+  type UserWithMfaStateRow,
+} from './repositories/principals.js';
 import type { Database } from './schema.js';
 
 /** Timeouts and pool size; an unreachable or stuck server must turn into an error within seconds. */
@@ -27,9 +35,11 @@ const INT8_OID = 20;
  * Our timestamps are epoch ms in bigint columns and counts are int8: read them as JS numbers
  * (safe up to 2^53, far beyond any epoch-ms value). Per pool, so the process-wide pg defaults stay untouched.
  */
+const parseInt8 = (value: string) => (value === null ? null : Number(value));
 const types = {
+  // Asked for every field of every result (pg describes the portal on each query): no closure built per call.
   getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8_OID) return (value: string) => (value === null ? null : Number(value));
+    if (oid === INT8_OID) return parseInt8;
     return pg.types.getTypeParser(oid, format as 'text');
   },
 } as pg.CustomTypesConfig;
@@ -40,11 +50,12 @@ const types = {
  * once (pg copies it per query and takes the values apart).
  */
 const USER_BY_ID = { name: 'principal-mfa:user-by-id', text: USER_BY_ID_SQL.replace('?', '$1') };
-/** The gate's read: the user and its device state in one round trip. */
-const USER_WITH_DEVICE_STATE = {
-  name: 'principal-mfa:user-with-device-state',
+/** The gate's read: the user, its device state and its first passkey's name in one round trip. */
+const USER_WITH_MFA_STATE = {
+  name: 'principal-mfa:user-with-mfa-state',
   text:
-    `select ${USER_COLUMNS.map((c) => `users.${c}`).join(', ')}, mfa_devices.device_name, mfa_devices.activated_at, mfa_devices.turned_on ` +
+    `select ${USER_COLUMNS.map((c) => `users.${c}`).join(', ')}, mfa_devices.device_name, mfa_devices.activated_at, mfa_devices.turned_on, ` +
+    `(${FIRST_PASSKEY_NAME_SQL.replace('user_id = ?', 'user_id = users.id')}) as first_passkey_name ` +
     'from users left join mfa_devices on mfa_devices.user_id = users.id where users.id = $1',
 };
 /** Columns named after DeviceState's fields (and `turned_on = 1` a boolean here): the row is the domain object, nothing to map. */
@@ -63,9 +74,9 @@ function createPostgresHotReads(pool: pg.Pool): HotReads {
       const { rows } = await pool.query(DEVICE_STATE, [userId]);
       return rows[0];
     },
-    async findUserWithDeviceState(id) {
-      const { rows } = await pool.query<UserWithDeviceStateRow>(USER_WITH_DEVICE_STATE, [id]);
-      return rows[0] && toUserWithDeviceState(rows[0]);
+    async findUserWithMfaState(id) {
+      const { rows } = await pool.query<UserWithMfaStateRow>(USER_WITH_MFA_STATE, [id]);
+      return rows[0] && toUserWithMfaState(rows[0]);
     },
   };
 }

@@ -61,8 +61,8 @@ describe('SQLite hot reads', { concurrency: false }, () => {
     const user = await createUser(store, systemClock, { username: 'cached-3' });
     const cli = await openStore(url); // as the admin CLI: a connection (pool) of its own
     try {
-      const read = () => store.principals.findByIdWithDeviceState(user.id);
-      assert.deepEqual(await read(), { user, device: undefined });
+      const read = () => store.principals.findByIdWithMfaState(user.id);
+      assert.deepEqual(await read(), { user, device: undefined, firstPasskeyName: undefined });
       await cli.principals.setEnabled(user.id, false);
       assert.equal((await read())?.user.enabled, false);
       await cli.devices.upsertPending({
@@ -80,6 +80,45 @@ describe('SQLite hot reads', { concurrency: false }, () => {
       assert.deepEqual(toMfaStatus(state!.user, state!.device), { activated: true, deviceName: 'phone', turnedOn: true, username: 'cached-3' });
       await cli.principals.delete(user.id);
       assert.equal(await read(), undefined);
+    } finally {
+      await cli.close();
+    }
+  });
+
+  it('the passkeys of that one read (the status with passkeys only) follow a registration, rename and removal through another connection on the very next read', async () => {
+    const { store, url } = testStore;
+    const user = await createUser(store, systemClock, { username: 'cached-4' });
+    const cli = await openStore(url);
+    const passkey = (id: string, name: string, createdAt: number) => ({
+      id,
+      userId: user.id,
+      name,
+      credentialId: `cred-${id}`,
+      publicKey: 'pk',
+      signCount: 0,
+      transports: [],
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      backupEligible: false,
+      backedUp: false,
+      userVerified: true,
+      createdAt,
+      lastUsedAt: null,
+    });
+    const status = async () => {
+      const state = (await store.principals.findByIdWithMfaState(user.id))!;
+      return toMfaStatus(state.user, state.device, state.firstPasskeyName);
+    };
+    try {
+      assert.deepEqual(await status(), { activated: false, turnedOn: false, username: 'cached-4' });
+      assert.equal(await cli.webauthnCredentials.insert(passkey('00000000-0000-4000-8000-000000000002', 'laptop', 2_000)), true);
+      assert.deepEqual(await status(), { activated: true, deviceName: 'laptop', turnedOn: true, username: 'cached-4' });
+      // The first registered one names the status, whatever the order of insertion.
+      assert.equal(await cli.webauthnCredentials.insert(passkey('00000000-0000-4000-8000-000000000001', 'key', 1_000)), true);
+      assert.deepEqual(await status(), { activated: true, deviceName: 'key', turnedOn: true, username: 'cached-4' });
+      assert.equal(await cli.webauthnCredentials.rename(user.id, '00000000-0000-4000-8000-000000000001', 'yubikey'), true);
+      assert.equal((await status()).deviceName, 'yubikey');
+      await cli.webauthnCredentials.deleteForUser(user.id);
+      assert.deepEqual(await status(), { activated: false, turnedOn: false, username: 'cached-4' });
     } finally {
       await cli.close();
     }

@@ -49,6 +49,20 @@ describe('hostile csp-auth-token values', () => {
     assert.equal((await server.call(STATUS, { token: crafted })).status, 200);
   });
 
+  it('refuses a token that ends like a verified one but differs before its end (the verified-token cache compares whole tokens)', async () => {
+    assert.equal((await server.call(STATUS, { token: validToken })).status, 200); // verified and cached
+    const [head, body, signature] = validToken.split('.') as [string, string, string];
+    const other = await server.accessTokenFor();
+    // Another principal's claims under the cached token's signature: same last characters, another payload.
+    assert.equal(await refused(`${head}.${other.accessToken.split('.')[1]}.${signature}`), 'invalid_token');
+    // One character changed at the start, and one in the middle of the payload.
+    assert.equal(await refused(`${head.startsWith('e') ? 'f' : 'e'}${head.slice(1)}.${body}.${signature}`), 'invalid_token');
+    const middle = body.length >> 1;
+    const changed = `${body.slice(0, middle)}${body[middle] === 'A' ? 'B' : 'A'}${body.slice(middle + 1)}`;
+    assert.equal(await refused(`${head}.${changed}.${signature}`), 'invalid_token');
+    assert.equal((await server.call(STATUS, { token: validToken })).status, 200);
+  });
+
   it('refuses alg none, with and without a signature segment', async () => {
     const head = b64json({ alg: 'none', typ: 'JWT' });
     const body = b64json(userClaims(server, user));

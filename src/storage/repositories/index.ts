@@ -7,7 +7,7 @@ import { type AuditRepository, createAuditRepository } from './audit.js';
 import { type ClientsRepository, createClientsRepository } from './clients.js';
 import { createDevicesRepository, type DeviceState, type DevicesRepository } from './devices.js';
 import { createLockoutsRepository, type LockoutsRepository } from './lockouts.js';
-import { createPrincipalsRepository, type PrincipalsRepository, type User, type UserWithDeviceState } from './principals.js';
+import { createPrincipalsRepository, type PrincipalsRepository, type User, type UserWithMfaState } from './principals.js';
 import { createOrgAuditRepository, type OrgAuditRepository } from './org-audit.js';
 import { createOrgPoliciesRepository, type OrgPoliciesRepository } from './org-policies.js';
 import { createOrgPrincipalsRepository, type OrgPrincipalsRepository } from './org-principals.js';
@@ -45,7 +45,9 @@ export interface Repositories {
 export interface HotReads {
   findUserById(id: string): Promise<User | undefined>;
   findDeviceState(userId: string): Promise<DeviceState | undefined>;
-  findUserWithDeviceState(id: string): Promise<UserWithDeviceState | undefined>;
+  findUserWithMfaState(id: string): Promise<UserWithMfaState | undefined>;
+  /** The same read answered at once, by a driver that reads synchronously (SQLite): no promise on the hot path. */
+  findUserWithMfaStateNow?(id: string): UserWithMfaState | undefined;
 }
 
 export function createRepositories(db: Kysely<Database>, hot?: HotReads): Repositories {

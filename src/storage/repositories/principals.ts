@@ -48,18 +48,27 @@ export const USER_COLUMNS = ['id', 'username', 'domain', 'org_id', 'enabled', 'p
 /** The hot read by id, for the drivers' prepared statements (sqlite-hot-reads.ts, postgres.ts). */
 export const USER_BY_ID_SQL = `select ${USER_COLUMNS.join(', ')} from users where id = ?`;
 
-/** A user with the state of its MFA device (undefined: none): what the principal-API gate reads, in one read. */
-export interface UserWithDeviceState {
+/**
+ * A user with what its MFA status is made of, in one read: what the principal-API gate reads, so that the status
+ * route answers from it with no further read. `device`: its TOTP device's state (undefined: none);
+ * `firstPasskeyName`: the name of its first registered passkey (undefined: none).
+ */
+export interface UserWithMfaState {
   user: User;
   device: DeviceState | undefined;
+  firstPasskeyName: string | undefined;
 }
 
-/** The device columns are null when the user has no device (the left join found none). */
-export type UserWithDeviceStateRow = UserRow & { [K in keyof DeviceStateRow]: DeviceStateRow[K] | null };
+/** The first registered passkey's name (the status shows it when no activated TOTP device decides). */
+export const FIRST_PASSKEY_NAME_SQL = 'select name from webauthn_credentials where user_id = ? order by created_at, id limit 1';
 
-export const toUserWithDeviceState = (row: UserWithDeviceStateRow): UserWithDeviceState => ({
+/** The device columns are null when the user has no device (the left join found none); so is the passkey name without one. */
+export type UserWithMfaStateRow = UserRow & { [K in keyof DeviceStateRow]: DeviceStateRow[K] | null } & { first_passkey_name: string | null };
+
+export const toUserWithMfaState = (row: UserWithMfaStateRow): UserWithMfaState => ({
   user: toUser(row),
   device: row.device_name === null ? undefined : toDeviceState(row as DeviceStateRow),
+  firstPasskeyName: row.first_passkey_name ?? undefined,
 });
 
 /** Rows per INSERT statement (SQLite allows 32766 bound values; 7 columns each). */
@@ -72,7 +81,8 @@ export function createPrincipalsRepository(
   db: Kysely<Database>,
   hot?: {
     findUserById(id: string): Promise<User | undefined>;
-    findUserWithDeviceState(id: string): Promise<UserWithDeviceState | undefined>;
+    findUserWithMfaState(id: string): Promise<UserWithMfaState | undefined>;
+    findUserWithMfaStateNow?(id: string): UserWithMfaState | undefined;
   },
 ) {
   const users = () => db.selectFrom('users').select(USER_COLUMNS);
@@ -85,18 +95,37 @@ export function createPrincipalsRepository(
         return row && toUser(row);
       }),
 
-    /** The current user and device rows in one read (the status route needs both): a LEFT JOIN here and on PostgreSQL. */
-    findByIdWithDeviceState:
-      hot?.findUserWithDeviceState ??
-      (async (id: string): Promise<UserWithDeviceState | undefined> => {
+    /** The current user, device and first passkey in one read (the status route needs all three): one statement here and on PostgreSQL. */
+    findByIdWithMfaState:
+      hot?.findUserWithMfaState ??
+      (async (id: string): Promise<UserWithMfaState | undefined> => {
         const row = await db
           .selectFrom('users')
           .leftJoin('mfa_devices', 'mfa_devices.user_id', 'users.id')
-          .select([...USER_COLUMNS.map((c) => `users.${c}` as const), 'mfa_devices.device_name', 'mfa_devices.activated_at', 'mfa_devices.turned_on'])
+          .select((eb) => [
+            ...USER_COLUMNS.map((c) => `users.${c}` as const),
+            'mfa_devices.device_name',
+            'mfa_devices.activated_at',
+            'mfa_devices.turned_on',
+            eb
+              .selectFrom('webauthn_credentials')
+              .select('webauthn_credentials.name')
+              .whereRef('webauthn_credentials.user_id', '=', 'users.id')
+              .orderBy('webauthn_credentials.created_at')
+              .orderBy('webauthn_credentials.id')
+              .limit(1)
+              .as('first_passkey_name'),
+          ])
           .where('users.id', '=', id)
           .executeTakeFirst();
-        return row && toUserWithDeviceState(row);
+        return row && toUserWithMfaState(row as UserWithMfaStateRow);
       }),
+
+    /**
+     * findByIdWithMfaState answered at once, where the driver reads synchronously (SQLite); undefined elsewhere
+     * (PostgreSQL, a transaction): the caller then awaits findByIdWithMfaState.
+     */
+    findByIdWithMfaStateNow: hot?.findUserWithMfaStateNow,
 
     /** The principal without an outside issuer that owns this name in the domain. */
     async findLocal(username: string, domain: string): Promise<User | undefined> {
