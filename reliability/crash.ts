@@ -3,22 +3,33 @@
 // each invariant of docs/reliability.md is checked over HTTP against what the clients were told.
 // On SQLite some kills are followed by a torn tail appended to the WAL (a frame cut short, as a kill in
 // the middle of a write leaves it): the store must open and serve without repair.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { base32Decode } from '../src/mfa/base32.js';
 import { timeStep, totpAt } from '../src/mfa/totp.js';
 import { hashPassword } from '../src/principals/passwords.js';
+import {
+  checkImport,
+  checkRotation,
+  type ImportRun,
+  type RotationRun,
+  settleImport,
+  settleRotation,
+  signingState,
+  startImport,
+  startRotation,
+  writeImportFile,
+} from './crash-admin.js';
+import { buildStandbyEntry, CRASH_LOCKOUT_THRESHOLD, Server, StandbyProcess } from './processes.js';
 import { createUser } from '../src/principals/users.js';
 import { openStore, sqlitePath } from '../src/storage/database.js';
 import { systemClock } from '../src/clock.js';
 import { createApiToken } from '../src/tokens/api-tokens.js';
 
-const ENTRY = join(import.meta.dirname, '..', 'test', 'ops', 'support', 'cli-entry.ts');
 const API = '/csp/gateway/iam/vmwid/api/principal/mfa';
 const EXCHANGE = '/csp/gateway/am/api/auth/api-tokens/authorize';
-export const CRASH_LOCKOUT_THRESHOLD = 4;
+export { CRASH_LOCKOUT_THRESHOLD, Server };
 
 /** A seeded PRNG (mulberry32): the same seed gives the same kill moments and the same torn tails. */
 export function prng(seed: number): () => number {
@@ -53,63 +64,23 @@ export interface CrashReport {
   seed: number;
   kills: number;
   tornTails: number;
-  acknowledged: { activations: number; recoveryCodes: number; failures: number };
-  /** How often the checks that need a particular history ran (a lockout check needs a run of failures). */
-  checked: { clients: number; lockouts: number; replays: number };
+  acknowledged: { activations: number; recoveryCodes: number; failures: number; rotations: number; imports: number };
+  /**
+   * How often the checks that need a particular history ran (a lockout check needs a run of failures);
+   * rotations and imports: CLI runs checked, of which killed (SIGKILLed themselves) and, for imports,
+   * partial (killed between two batches, so that some but not all users were in).
+   */
+  checked: {
+    clients: number;
+    lockouts: number;
+    replays: number;
+    rotations: number;
+    rotationsKilled: number;
+    imports: number;
+    importsKilled: number;
+    importsPartial: number;
+  };
   violations: string[];
-}
-
-/** A real `serve` process (from the TypeScript sources) on a store of its own; `extraArgs` add flags. */
-export class Server {
-  child?: ChildProcess;
-  constructor(
-    private readonly databaseUrl: string,
-    private readonly keyFile: string,
-    readonly port: number,
-    private readonly extraArgs: string[] = [],
-  ) {}
-  get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-  async start(): Promise<void> {
-    const args = [
-      '--import',
-      'tsx',
-      ENTRY,
-      'serve',
-      '--database',
-      this.databaseUrl,
-      '--master-key-file',
-      this.keyFile,
-      '--port',
-      String(this.port),
-      '--host',
-      '127.0.0.1',
-    ];
-    args.push('--log-level', 'silent', '--lockout-threshold', String(CRASH_LOCKOUT_THRESHOLD));
-    args.push('--rate-limit-per-minute', '1000000', '--failed-auth-per-minute', '1000000', '--api-token-exchanges-per-minute', '1000000');
-    args.push(...this.extraArgs);
-    this.child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    this.child.stderr!.on('data', (c) => (stderr += c));
-    for (let i = 0; i < 600; i++) {
-      if (this.child.exitCode !== null) throw new Error(`serve exited with ${this.child.exitCode}: ${stderr}`);
-      const ok = await fetch(`${this.baseUrl}/readyz`).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-      if (ok) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`serve did not become ready: ${stderr}`);
-  }
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
 }
 
 const post = (baseUrl: string, path: string, token: string, body: unknown) =>
@@ -216,15 +187,16 @@ async function checkClient(baseUrl: string, c: ClientState, checked: CrashReport
   return out;
 }
 
-async function createClients(databaseUrl: string, round: number, count: number): Promise<ClientState[]> {
+/** The clients of every round (and a probe principal for the key checks), created before the first start. */
+async function createClients(databaseUrl: string, rounds: number, count: number): Promise<{ rounds: ClientState[][]; probeApiToken: string }> {
   const store = await openStore(databaseUrl);
   try {
-    const out: ClientState[] = [];
-    for (let i = 0; i < count; i++) {
-      const username = `crash-r${round}-c${i}-${randomBytes(3).toString('hex')}`;
-      const user = await createUser(store, systemClock, { username, passwordHash: await hashPassword(`pw-${username}`) });
+    const run = randomBytes(3).toString('hex');
+    const make = async (username: string): Promise<ClientState> => {
+      // No password: the clients only use their API tokens (and a password hash costs a scrypt each).
+      const user = await createUser(store, systemClock, { username });
       const apiToken = await createApiToken(store, systemClock, user.id);
-      out.push({
+      return {
         username,
         apiToken,
         activationAcked: false,
@@ -234,9 +206,15 @@ async function createClients(databaseUrl: string, round: number, count: number):
         codeInFlight: false,
         wrongAcked: 0,
         failuresInARow: 0,
-      });
+      };
+    };
+    const out: ClientState[][] = [];
+    for (let round = 0; round < rounds; round++) {
+      const clients: ClientState[] = [];
+      for (let i = 0; i < count; i++) clients.push(await make(`crash-r${round}-c${i}-${run}`));
+      out.push(clients);
     }
-    return out;
+    return { rounds: out, probeApiToken: (await make(`crash-probe-${run}`)).apiToken };
   } finally {
     await store.close();
   }
@@ -253,6 +231,14 @@ function tearWalTail(databaseUrl: string, random: () => number): boolean {
   return true;
 }
 
+/** What the admin CLI does in a round, drawn one round ahead so that its processes can load in time. */
+interface AdminPlan {
+  rotation?: StandbyProcess;
+  import?: StandbyProcess;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export async function runCrashConsistency(options: {
   databaseUrl: string;
   dir: string;
@@ -260,10 +246,12 @@ export async function runCrashConsistency(options: {
   kills: number;
   clientsPerRound?: number;
   maxKillDelayMs?: number;
+  /** The share of rounds with a `keys rotate`, and with a `users import`, running while the server is killed. */
+  adminShare?: number;
   port?: number;
   onRound?: (round: number, report: CrashReport) => void;
 }): Promise<CrashReport> {
-  const { databaseUrl, dir, seed, kills, clientsPerRound = 4, maxKillDelayMs = 1500 } = options;
+  const { databaseUrl, dir, seed, kills, clientsPerRound = 4, maxKillDelayMs = 1500, adminShare = 0.25 } = options;
   const random = prng(seed);
   const keyFile = join(dir, 'master.key');
   writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
@@ -273,22 +261,85 @@ export async function runCrashConsistency(options: {
     seed,
     kills: 0,
     tornTails: 0,
-    acknowledged: { activations: 0, recoveryCodes: 0, failures: 0 },
-    checked: { clients: 0, lockouts: 0, replays: 0 },
+    acknowledged: { activations: 0, recoveryCodes: 0, failures: 0, rotations: 0, imports: 0 },
+    checked: { clients: 0, lockouts: 0, replays: 0, rotations: 0, rotationsKilled: 0, imports: 0, importsKilled: 0, importsPartial: 0 },
     violations: [],
   };
-  let previous: ClientState[] = [];
+  await buildStandbyEntry();
+  const importHash = await hashPassword('imported password');
+  const { rounds, probeApiToken } = await createClients(databaseUrl, kills, clientsPerRound);
+  const plan = (): AdminPlan => ({
+    rotation: random() < adminShare ? new StandbyProcess() : undefined,
+    import: random() < adminShare ? new StandbyProcess() : undefined,
+  });
+  let next = plan();
+  let current: AdminPlan = {};
+  let previous: { clients: ClientState[]; rotation?: RotationRun; import?: ImportRun } = { clients: [] };
+  const checkPrevious = async (label: string) => {
+    const found = await Promise.all(previous.clients.map((c) => checkClient(server.baseUrl, c, report.checked)));
+    if (previous.rotation) {
+      report.checked.rotations++;
+      found.push((await checkRotation(server.baseUrl, probeApiToken, previous.rotation)).map((v) => `keys rotate: ${v}`));
+    }
+    if (previous.import) {
+      report.checked.imports++;
+      const { violations, partial } = await checkImport(databaseUrl, previous.import, importHash);
+      if (partial) report.checked.importsPartial++;
+      found.push(violations.map((v) => `users import: ${v}`));
+    }
+    report.violations.push(...found.flat().map((v) => `seed ${seed} ${label}: ${v}`));
+  };
   try {
     for (let round = 0; round < kills; round++) {
-      const clients = await createClients(databaseUrl, round, clientsPerRound);
+      const clients = rounds[round]!;
+      const admin = (current = next);
       await server.start();
-      // After each restart: the clients of the round before, whose last requests were cut by the kill.
-      for (const c of previous)
-        report.violations.push(...(await checkClient(server.baseUrl, c, report.checked)).map((v) => `seed ${seed} kill ${round}: ${v}`));
+      // The next round's processes load while this one runs; only their start is left for their turn.
+      server.prepareNext();
+      next = round + 1 < kills ? plan() : {};
+      // After each restart: the clients (and CLI runs) of the round before, whose last requests were cut by the kill.
+      await checkPrevious(`kill ${round}`);
+      const importFile = admin.import ? writeImportFile(dir, round, importHash) : undefined;
+      const before = admin.rotation ? await signingState(server.baseUrl, probeApiToken) : undefined;
       const running = clients.map((c) => runClient(server.baseUrl, c));
-      await new Promise((r) => setTimeout(r, Math.floor(random() * maxKillDelayMs)));
+      const killDelay = Math.floor(random() * maxKillDelayMs);
+      // The CLI runs start anywhere in the round; some are killed themselves a little later.
+      const cli: Promise<void>[] = [];
+      let rotation: RotationRun | undefined;
+      let imported: ImportRun | undefined;
+      if (admin.rotation) {
+        const [at, killAfter] = [Math.floor(random() * maxKillDelayMs), random() < 0.3 ? Math.floor(random() * 400) : undefined];
+        cli.push(
+          sleep(at).then(async () => {
+            rotation = startRotation(databaseUrl, keyFile, admin.rotation!, before!);
+            if (killAfter !== undefined) {
+              await sleep(killAfter);
+              rotation.killed = rotation.proc.running;
+              await rotation.proc.kill();
+            }
+            await settleRotation(rotation);
+          }),
+        );
+      }
+      if (admin.import) {
+        const [at, killAfter] = [Math.floor(random() * maxKillDelayMs), random() < 0.5 ? Math.floor(random() * 600) : undefined];
+        cli.push(
+          sleep(at).then(async () => {
+            imported = startImport(databaseUrl, admin.import!, importFile!);
+            if (killAfter !== undefined) {
+              await sleep(killAfter);
+              imported.killed = imported.proc.running;
+              await imported.proc.kill();
+            }
+            await settleImport(imported);
+          }),
+        );
+      }
+      await sleep(killDelay);
       await server.kill();
       await Promise.all(running);
+      // Nothing may hold the store when its WAL is torn: the CLI runs finish (or were killed) first.
+      await Promise.all(cli);
       report.kills++;
       if (random() < 0.3 && tearWalTail(databaseUrl, random)) report.tornTails++;
       for (const c of clients) {
@@ -296,13 +347,23 @@ export async function runCrashConsistency(options: {
         report.acknowledged.recoveryCodes += c.usedAcked.length;
         report.acknowledged.failures += c.wrongAcked;
       }
-      previous = clients;
+      const finished = (run?: RotationRun | ImportRun) => run !== undefined;
+      if (finished(rotation)) {
+        report.acknowledged.rotations += rotation!.acknowledgedKid ? 1 : 0;
+        report.checked.rotationsKilled += rotation!.killed ? 1 : 0;
+      }
+      if (finished(imported)) {
+        report.acknowledged.imports += imported!.acknowledged ? 1 : 0;
+        report.checked.importsKilled += imported!.killed ? 1 : 0;
+      }
+      previous = { clients, rotation, import: imported };
       options.onRound?.(round, report);
     }
     await server.start();
-    for (const c of previous) report.violations.push(...(await checkClient(server.baseUrl, c, report.checked)).map((v) => `seed ${seed} final: ${v}`));
+    await checkPrevious('final');
   } finally {
-    await server.kill();
+    await server.close();
+    await Promise.all([current, next].flatMap((p) => [p.rotation?.kill(), p.import?.kill()]));
   }
   return report;
 }
