@@ -3,7 +3,7 @@
 // each invariant of docs/reliability.md is checked over HTTP against what the clients were told.
 // On SQLite some kills are followed by a torn tail appended to the WAL (a frame cut short, as a kill in
 // the middle of a write leaves it): the store must open and serve without repair.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { appendFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { base32Decode } from '../src/mfa/base32.js';
@@ -104,18 +104,41 @@ function wrongPasscode(secret: Uint8Array): string {
   }
 }
 
+/** Requests in one client's life (below): the exchange, the device, its activation, 4 codes and 4 + 6 failures. */
+const REQUESTS_PER_CLIENT = 3 + 4 * 2 + CRASH_LOCKOUT_THRESHOLD + 2;
+
+/**
+ * Counts the answers the round's clients received. The kill comes after a seeded number of them rather than
+ * after a seeded delay: on a loaded machine a delay of 1.5 s could end every round before the first
+ * activation, while a count lands kills all along the clients' lives whatever the machine's speed.
+ */
+class Progress {
+  private count = 0;
+  private waiters: { n: number; resolve: () => void }[] = [];
+  answered(): void {
+    this.count++;
+    this.waiters = this.waiters.filter((w) => (w.n <= this.count ? (w.resolve(), false) : true));
+  }
+  reached(n: number): Promise<void> {
+    return n <= this.count ? Promise.resolve() : new Promise((resolve) => this.waiters.push({ n, resolve }));
+  }
+}
+
 /** One client's life: register a device, activate it, then spend recovery codes and fail passcodes until killed. */
-async function runClient(baseUrl: string, c: ClientState): Promise<void> {
+async function runClient(baseUrl: string, c: ClientState, progress: Progress): Promise<void> {
   try {
     const first = await exchange(baseUrl, c.apiToken);
+    progress.answered();
     if (first.status !== 200) return;
     c.accessToken = first.body.access_token;
     const created = await post(baseUrl, `${API}/device`, c.accessToken!, { deviceName: `crash ${c.username}` });
+    progress.answered();
     if (created.status !== 201) return;
     c.secret = base32Decode(((await created.json()) as { secret: string }).secret);
     c.activationPasscode = totpAt(c.secret, timeStep(Date.now()));
     c.activationInFlight = true;
     const activated = await post(baseUrl, `${API}/device/activate`, c.accessToken!, { passcode: c.activationPasscode });
+    progress.answered();
     if (activated.status !== 200) return;
     c.codes = ((await activated.json()) as { recoveryCodes: string[] }).recoveryCodes;
     c.activationAcked = true;
@@ -125,21 +148,23 @@ async function runClient(baseUrl: string, c: ClientState): Promise<void> {
     for (let i = 0; i < 4; i++) {
       c.codeInFlight = true;
       const spent = await exchange(baseUrl, c.apiToken, c.codes[i]);
+      progress.answered();
       c.codeInFlight = false;
       if (spent.status === 200) {
         c.usedAcked.push(i);
         c.failuresInARow = 0;
       }
-      await wrongOnce(baseUrl, c);
+      await wrongOnce(baseUrl, c, progress);
     }
-    for (let i = 0; i < CRASH_LOCKOUT_THRESHOLD + 2; i++) await wrongOnce(baseUrl, c);
+    for (let i = 0; i < CRASH_LOCKOUT_THRESHOLD + 2; i++) await wrongOnce(baseUrl, c, progress);
   } catch {
     // The kill: whatever was in flight is in doubt, and the invariants allow either outcome for it.
   }
 }
 
-async function wrongOnce(baseUrl: string, c: ClientState): Promise<void> {
+async function wrongOnce(baseUrl: string, c: ClientState, progress: Progress): Promise<void> {
   const wrong = await exchange(baseUrl, c.apiToken, wrongPasscode(c.secret!));
+  progress.answered();
   if (wrong.status !== 401) return;
   c.wrongAcked++;
   c.failuresInARow++;
@@ -245,17 +270,21 @@ export async function runCrashConsistency(options: {
   seed: number;
   kills: number;
   clientsPerRound?: number;
-  maxKillDelayMs?: number;
+  /** The admin commands start within this time after the clients. */
+  adminStartWindowMs?: number;
   /** The share of rounds with a `keys rotate`, and with a `users import`, running while the server is killed. */
   adminShare?: number;
   port?: number;
   onRound?: (round: number, report: CrashReport) => void;
 }): Promise<CrashReport> {
-  const { databaseUrl, dir, seed, kills, clientsPerRound = 4, maxKillDelayMs = 1500, adminShare = 0.25 } = options;
+  const { databaseUrl, dir, seed, kills, clientsPerRound = 4, adminStartWindowMs = 1500, adminShare = 0.25 } = options;
   const random = prng(seed);
   const keyFile = join(dir, 'master.key');
   writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
-  const server = new Server(databaseUrl, keyFile, options.port ?? 20000 + Math.floor(random() * 20000));
+  // Not from the seed: two runs with one seed (SQLite and PostgreSQL side by side) once shared a port, and one
+  // run's requests reached the other run's server. Below the ephemeral range (32768–60999 on Linux): a port
+  // from there is free while the server is down between two kills, and another test's server can take it.
+  const server = new Server(databaseUrl, keyFile, options.port ?? 20000 + randomInt(12000));
   const report: CrashReport = {
     store: sqlitePath(databaseUrl) ? 'sqlite' : 'postgres',
     seed,
@@ -301,14 +330,16 @@ export async function runCrashConsistency(options: {
       await checkPrevious(`kill ${round}`);
       const importFile = admin.import ? writeImportFile(dir, round, importHash) : undefined;
       const before = admin.rotation ? await signingState(server.baseUrl, probeApiToken) : undefined;
-      const running = clients.map((c) => runClient(server.baseUrl, c));
-      const killDelay = Math.floor(random() * maxKillDelayMs);
+      const progress = new Progress();
+      const running = clients.map((c) => runClient(server.baseUrl, c, progress));
+      // After 0 to all of the clients' answers, then 0–30 ms more, so that kills also land mid-request.
+      const [killAfterAnswers, killDelay] = [Math.floor(random() * (clients.length * REQUESTS_PER_CLIENT + 1)), Math.floor(random() * 30)];
       // The CLI runs start anywhere in the round; some are killed themselves a little later.
       const cli: Promise<void>[] = [];
       let rotation: RotationRun | undefined;
       let imported: ImportRun | undefined;
       if (admin.rotation) {
-        const [at, killAfter] = [Math.floor(random() * maxKillDelayMs), random() < 0.3 ? Math.floor(random() * 400) : undefined];
+        const [at, killAfter] = [Math.floor(random() * adminStartWindowMs), random() < 0.3 ? Math.floor(random() * 400) : undefined];
         cli.push(
           sleep(at).then(async () => {
             rotation = startRotation(databaseUrl, keyFile, admin.rotation!, before!);
@@ -322,7 +353,7 @@ export async function runCrashConsistency(options: {
         );
       }
       if (admin.import) {
-        const [at, killAfter] = [Math.floor(random() * maxKillDelayMs), random() < 0.5 ? Math.floor(random() * 600) : undefined];
+        const [at, killAfter] = [Math.floor(random() * adminStartWindowMs), random() < 0.5 ? Math.floor(random() * 600) : undefined];
         cli.push(
           sleep(at).then(async () => {
             imported = startImport(databaseUrl, admin.import!, importFile!);
@@ -335,6 +366,7 @@ export async function runCrashConsistency(options: {
           }),
         );
       }
+      await Promise.race([progress.reached(killAfterAnswers), Promise.all(running)]);
       await sleep(killDelay);
       await server.kill();
       await Promise.all(running);

@@ -8,15 +8,17 @@
 // - a process is started *on standby* (reliability/standby-entry.ts): it loads while the previous server
 //   still runs and only receives its argv (so opens the store) when its turn comes.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const ROOT = join(import.meta.dirname, '..');
 /**
  * Two levels below the repository, as dist/<dir>/ is: the sources find public/ at `../../public` from
- * their own module, and node_modules/ is found by walking up.
+ * their own module, and node_modules/ is found by walking up. One file per harness process: two runs side by
+ * side must not rewrite each other's bundle; removed when the harness exits.
  */
-const BUNDLE = join(ROOT, 'node_modules', '.cache', 'principal-mfa-standby.mjs');
+const BUNDLE = join(ROOT, 'node_modules', '.cache', `principal-mfa-standby-${process.pid}.mjs`);
 /** Read files relative to their own module, or are native: loaded from node_modules, not bundled. */
 const UNBUNDLED = ['better-sqlite3', 'pg-native', 'pino', 'thread-stream', '@fastify/swagger', '@fastify/swagger-ui', 'ioredis'];
 let built: Promise<void> | undefined;
@@ -34,7 +36,9 @@ export function buildStandbyEntry(): Promise<void> {
     // The CommonJS packages inside an ES module bundle still need `require` for Node's built-ins.
     banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
     logLevel: 'warning',
-  }).then(() => undefined);
+  }).then(() => {
+    process.once('exit', () => rmSync(BUNDLE, { force: true }));
+  });
   return built;
 }
 
