@@ -4,6 +4,7 @@
 // On SQLite some kills are followed by a torn tail appended to the WAL (a frame cut short, as a kill in
 // the middle of a write leaves it): the store must open and serve without repair.
 import { randomBytes, randomInt } from 'node:crypto';
+import { Agent, setGlobalDispatcher } from 'undici';
 import { appendFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { base32Decode } from '../src/mfa/base32.js';
@@ -279,6 +280,9 @@ export async function runCrashConsistency(options: {
 }): Promise<CrashReport> {
   const { databaseUrl, dir, seed, kills, clientsPerRound = 4, adminStartWindowMs = 1500, adminShare = 0.25 } = options;
   const random = prng(seed);
+  // A new connection per request: fetch keeps connections alive, and under load a connection to the server
+  // killed in the round before was reused after the restart ('other side closed') before its close was seen.
+  setGlobalDispatcher(new Agent({ pipelining: 0 }));
   const keyFile = join(dir, 'master.key');
   writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
   // Not from the seed: two runs with one seed (SQLite and PostgreSQL side by side) once shared a port, and one
