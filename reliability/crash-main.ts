@@ -29,9 +29,13 @@ try {
     dir,
     seed: Number(values.seed),
     kills: Number(values.kills),
-    onRound: (round, r) => process.stderr.write(`crash: kill ${round + 1}/${values.kills}, violations ${r.violations.length}\n`),
+    onRound: (round, r) => {
+      process.stderr.write(`crash: kill ${round + 1}/${values.kills}, violations ${r.violations.length}\n`);
+      // The figures so far, so that a run cut short still shows what it survived.
+      if (values.out) writeFileSync(values.out, JSON.stringify({ ...r, seconds: Math.round((Date.now() - started) / 1000), finished: false }, null, 2));
+    },
   });
-  const summary = { ...report, seconds: Math.round((Date.now() - started) / 1000) };
+  const summary = { ...report, seconds: Math.round((Date.now() - started) / 1000), finished: true };
   console.log(JSON.stringify(summary, null, 2));
   if (values.out) writeFileSync(values.out, JSON.stringify(summary, null, 2));
   process.exitCode = report.violations.length === 0 ? 0 : 1;

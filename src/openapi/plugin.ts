@@ -20,7 +20,8 @@ const BODY_ERRORS = [400, 413, 415];
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /**
  * …and on any operation with a path parameter (one longer than the router's maxParamLength names nothing: 404)
- * or a query (a NUL character in either: 400, http/nul-guard.ts). Both found by the fuzzer.
+ * and on every operation, since every one takes a query string whether it declares one or not (a NUL character
+ * in a parameter or query value: 400, http/nul-guard.ts). All found by the fuzzer.
  */
 const PATH_PARAM_ERRORS = [400, 404];
 const QUERY_ERRORS = [400];
@@ -29,9 +30,14 @@ const QUERY_ERRORS = [400];
 function documentFrameworkErrors(schema: Record<string, any>, method: string | string[], url: string): Record<string, any> {
   if (!schema || schema.hide || !Array.isArray(schema.tags)) return schema;
   const methods = Array.isArray(method) ? method : [method];
-  const statuses = [...(methods.some((m) => BODY_METHODS.has(m)) ? BODY_ERRORS : []), ...(url.includes('/:') ? PATH_PARAM_ERRORS : []), ...FRAMEWORK_ERRORS];
+  const statuses = new Set([
+    ...(methods.some((m) => BODY_METHODS.has(m)) ? BODY_ERRORS : []),
+    ...(url.includes('/:') ? PATH_PARAM_ERRORS : []),
+    ...QUERY_ERRORS,
+    ...FRAMEWORK_ERRORS,
+  ]);
   const declared: Record<string, unknown> = schema.response ?? {};
-  const missing = statuses.filter((s) => !(String(s) in declared));
+  const missing = [...statuses].filter((s) => !(String(s) in declared));
   if (missing.length === 0) return schema;
   // A route without response schemas still answers 200; say so rather than lose the default entry.
   const success = Object.keys(declared).some((s) => s.startsWith('2')) ? {} : { 200: { description: 'Success' } };

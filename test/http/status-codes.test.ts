@@ -11,6 +11,7 @@ import { expectCspError, startTestServer, TestClock, type TestServer } from '../
 import { expectError } from './error-contract.js';
 import { craftToken } from '../tokens/craft.js';
 import { rawGet } from './raw-http.js';
+import { checkFetchResponse } from '../support/openapi-check.js';
 
 const STATUS = '/csp/gateway/iam/vmwid/api/principal/mfa/status';
 const AUTH = '/csp/gateway/am/api/auth';
@@ -252,6 +253,17 @@ describe('HTTP limits', () => {
     assert.equal(await expectError(remove, 400), 'invalid_request');
     const listing = await server.call('/csp/gateway/am/api/orgs/default/mfa/principals?search=a%00', { token: accessToken });
     assert.equal(await expectError(listing, 400), 'invalid_request');
+  });
+
+  // Regression of the SQLite fuzz run of 1 December 2026 (seed 20261201): every operation takes a query string,
+  // declared or not, so the NUL guard's 400 must be in the document for operations without a query too.
+  it('documents the 400 of a NUL character in the query of an operation that declares no query', async () => {
+    const { accessToken } = await server.accessTokenFor();
+    for (const path of ['/csp/gateway/iam/vmwid/api/principal/mfa/status', '/csp/gateway/am/api/.well-known/openid-configuration']) {
+      const res = await server.call(`${path}?%00=%00`, { token: accessToken });
+      await checkFetchResponse(server.app, 'GET', `${path}?%00=%00`, res);
+      assert.equal(await expectError(res, 400), 'invalid_request');
+    }
   });
 
   it('answers a path that does not decode with 400 invalid_request as a CspErrorResponse', async () => {
