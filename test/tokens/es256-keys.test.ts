@@ -67,6 +67,7 @@ describe('the EC signing key', () => {
     assert.deepEqual(await kidsAt(server, OIDC_JWKS), [rsa1, ec1]);
     assert.deepEqual(await kidsAt(server, CSP_JWKS), [rsa1], 'token-public-key stays RSA only');
 
+    clock.advance(1_000); // newer keys are listed first: a later created_at than the first keys'
     const rotatedAt = clock.now();
     const { kid: rsa2, ecKid: ec2 } = await rotateSigningKeys(server.services.store, clock, server.services.masterKey);
     assert.equal((await server.services.keys.signingKey('ES256')).kid, ec2, 'the new EC key signs at once');
