@@ -26,7 +26,7 @@ import { opsRoutes } from './ops/routes.js';
 import { profileRoutes } from './profile/routes.js';
 import type { Services } from './services.js';
 import { registerUiRoutes } from './ui/routes.js';
-import { AccessTokenDto, PublicKeyDto } from './tokens/dtos.js';
+import { AccessTokenDto, OidcJwksDto, PublicKeyDto } from './tokens/dtos.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { signInRoutes } from './signin/routes.js';
 import { signInTokenService } from './signin/token-service.js';
@@ -83,7 +83,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   registerErrorHandling(app, limitFailedAuth({ limiter: services.limits.failedAuth }));
 
-  for (const schema of [CspErrorResponseSchema, UserMfaStatusDto, AccessTokenDto, PublicKeyDto]) app.addSchema(schema);
+  for (const schema of [CspErrorResponseSchema, UserMfaStatusDto, AccessTokenDto, PublicKeyDto, OidcJwksDto]) app.addSchema(schema);
   // Before every route plugin: the document generator only sees routes registered after it.
   await registerOpenApi(app);
   // Root-level hooks (request count/latency, refusals) must exist before the routes they observe.

@@ -15,6 +15,8 @@ export const TOKEN_ENDPOINT_PATH = `${AUTH_BASE}/token`;
 /** CSP's older client-credentials endpoint. */
 export const CLIENT_CREDENTIALS_PATH = `${AUTH_BASE}/authorize`;
 export const TOKEN_PUBLIC_KEY_PATH = `${AUTH_BASE}/token-public-key`;
+/** The OIDC JWK Set (discovery's jwks_uri): the RSA and EC keys, ours beside CSP's API. */
+export const OIDC_JWKS_PATH = `${AUTH_BASE}/oidc/jwks`;
 export const LOGGED_IN_USER_PATH = `${CSP_AM_API}/loggedin/user`;
 
 /** The principal MFA API: status, device, recovery codes, audit log. */

@@ -148,6 +148,7 @@ export const CLI_COMMANDS: readonly CliCommand[] = [
           { usage: '[--redirect-uri URI]…', help: 'an exact redirect URI of a sign-in application (repeatable)' },
           { usage: '[--post-logout-redirect-uri URI]…', help: 'where the application may send people after sign-out (repeatable)' },
           { usage: '[--public]', help: 'a public sign-in application (browser, mobile, CLI): no secret, PKCE only' },
+          { usage: '[--id-token-alg RS256|ES256]', help: "how a sign-in application's ID tokens are signed (default RS256; access tokens stay RS256)" },
           JSON_OUTPUT,
         ],
       },
@@ -159,7 +160,7 @@ export const CLI_COMMANDS: readonly CliCommand[] = [
     actions: [
       {
         names: ['rotate'],
-        summary: 'signs with a new key from now on (the one command besides serve that needs the master key) → {"kid"[,"revoked"]}',
+        summary: 'signs with a new RSA and EC key from now on (the one command besides serve that needs the master key) → {"kid","ecKid"[,"revoked"]}',
         options: [
           { usage: '[--revoke-previous]', help: 'also revoke the previous keys: every running copy refuses their tokens' },
           { usage: '--master-key-file PATH', help: 'the master key (or env PRINCIPAL_MFA_MASTER_KEY_FILE)' },

@@ -8,7 +8,7 @@ import { generateSecret, hashSecret, secretMatchesHash } from '../secrets/bearer
 import type { Services } from '../services.js';
 import type { Store } from '../storage/database.js';
 import { publicUrlOf } from '../config.js';
-import type { Application } from '../storage/repositories/applications.js';
+import type { Application, IdTokenAlgorithm } from '../storage/repositories/applications.js';
 import type { ClientCredentials } from '../tokens/client-auth.js';
 
 export type { Application };
@@ -19,6 +19,8 @@ export interface NewApplication {
   postLogoutRedirectUris: string[];
   /** Public: no secret (a browser, mobile or command-line application). */
   isPublic: boolean;
+  /** How its ID tokens are signed; RS256 when not given. */
+  idTokenAlg?: IdTokenAlgorithm;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
@@ -56,6 +58,7 @@ export async function registerApplication(store: Store, clock: Clock, input: New
       secretHash: clientSecret === undefined ? null : hashSecret(clientSecret),
       redirectUris: [...new Set(input.redirectUris)],
       postLogoutRedirectUris: [...new Set(input.postLogoutRedirectUris)],
+      idTokenAlg: input.idTokenAlg ?? 'RS256',
     },
     clock.now(),
   );
@@ -68,7 +71,14 @@ export const SELF_SERVICE_CLIENT_ID = 'principal-mfa-self-service';
 /** The built-in application of the self-service page: public, coming back to <public URL>/mfa. */
 function selfServiceApplication(publicUrl: string): Application {
   const page = `${publicUrl}/mfa`;
-  return { clientId: SELF_SERVICE_CLIENT_ID, name: 'MFA self-service', secretHash: null, redirectUris: [page], postLogoutRedirectUris: [page] };
+  return {
+    clientId: SELF_SERVICE_CLIENT_ID,
+    name: 'MFA self-service',
+    secretHash: null,
+    redirectUris: [page],
+    postLogoutRedirectUris: [page],
+    idTokenAlg: 'RS256',
+  };
 }
 
 /** A registered application, or the built-in self-service one. */

@@ -9,7 +9,6 @@ import type { FormBody } from '../http/form-body.js';
 import { END_SESSION_PATH } from '../paths.js';
 import { openSecret, sealSecret } from '../secrets/sealed-box.js';
 import type { Services } from '../services.js';
-import { SIGNING_ALGORITHM } from '../tokens/signing-keys.js';
 import { findApplication } from './applications.js';
 import { redirectWith } from './authorization-request.js';
 import { paramsOf, redirectTo, sendPage } from './http.js';
@@ -31,10 +30,11 @@ async function readHint(services: Services, token: string | undefined): Promise<
   if (!token || token.length > services.config.maxTokenBytes) return undefined;
   try {
     const { kid } = decodeProtectedHeader(token);
-    const key = typeof kid === 'string' ? await services.keys.verificationKey(kid) : undefined;
-    if (!key) return undefined;
-    const { payload } = await jwtVerify(token, key, {
-      algorithms: [SIGNING_ALGORITHM],
+    // An ID token is signed by the RSA or the EC key, as its client asked: the kid's own algorithm only.
+    const trusted = typeof kid === 'string' ? await services.keys.idTokenVerificationKey(kid) : undefined;
+    if (!trusted) return undefined;
+    const { payload } = await jwtVerify(token, trusted.key, {
+      algorithms: [trusted.alg],
       issuer: services.config.issuer,
       currentDate: new Date(services.clock.now()),
       clockTolerance: HINT_MAX_AGE_SECONDS,

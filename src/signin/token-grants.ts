@@ -10,6 +10,7 @@ import { permsOf } from '../orgs/roles.js';
 import { findUserById, type User, userSubject } from '../principals/users.js';
 import { generateSecret, hashSecret } from '../secrets/bearer-secrets.js';
 import type { Services } from '../services.js';
+import type { IdTokenAlgorithm } from '../storage/repositories/applications.js';
 import type { Repositories } from '../storage/repositories/index.js';
 import { readClientCredentials } from '../tokens/client-auth.js';
 import type { AccessTokenDto } from '../tokens/dtos.js';
@@ -40,11 +41,13 @@ interface Issue {
  * the role gives perms, the grace period the due claim, and after it a refresh is refused (403
  * mfa_enrollment_required) like the sign-in itself.
  */
-async function mintSignInTokens(services: Services, user: User, issue: Issue): Promise<AccessTokenDto> {
+async function mintSignInTokens(services: Services, user: User, issue: Issue, idTokenAlg: IdTokenAlgorithm): Promise<AccessTokenDto> {
   const policy = await checkMfaPolicy(services, user, 'signIn', issue.amr);
   const issuedAt = nowSeconds(services.clock);
-  // One key for both tokens: one read of the key generation, and both carry the same kid across a rotation.
+  // The access token is RS256 whatever the client asked (CSP's clients verify it with token-public-key);
+  // the ID token is signed as the client registered (an ES256 signature costs a tenth of an RS256 one).
   const signer = await services.keys.signingKey();
+  const idTokenSigner = idTokenAlg === signer.alg ? signer : await services.keys.signingKey(idTokenAlg);
   const accessToken = await services.issuer.mint(
     {
       sub: userSubject(user),
@@ -71,7 +74,7 @@ async function mintSignInTokens(services: Services, user: User, issue: Issue): P
       proof: undefined,
       signIn: { amr: issue.amr, acr: issue.acr, authTime: issue.authTime, nonce: issue.nonce },
     },
-    signer,
+    idTokenSigner,
   );
   return { access_token: accessToken, token_type: 'bearer', expires_in: services.issuer.ttlSeconds - 1, scope: issue.scope, id_token: idToken };
 }
@@ -133,7 +136,7 @@ export const authorizationCodeGrant: Grant = async (services, request) => {
   if (verifier === undefined || !verifierMatches(verifier, stored.codeChallenge)) throw invalidGrant('The PKCE code_verifier does not match.');
   const user = await liveUser(services, stored.userId);
   const issue = { ...stored, nonce: stored.nonce ?? undefined };
-  const dto = await mintSignInTokens(services, user, issue);
+  const dto = await mintSignInTokens(services, user, issue, application.idTokenAlg);
   const refresh = nextRefreshToken(services, issue, { familyId: randomUUID(), codeHash });
   if (refresh) await services.store.signIn.insertRefreshToken(refresh.record);
   return refresh ? { ...dto, refresh_token: refresh.token } : dto;
@@ -153,7 +156,7 @@ async function rotateRefreshToken(services: Services, request: GrantRequest, tok
   if (stored.expiresAt <= nowMs && stored.usedAt === null) throw invalidGrant('The refresh token has expired.');
   const user = await liveUser(services, stored.userId);
   // Minted first, outside the transaction; thrown away if the token turns out to be spent.
-  const dto = await mintSignInTokens(services, user, stored);
+  const dto = await mintSignInTokens(services, user, stored, application.idTokenAlg);
   const refresh = nextRefreshToken(services, stored, { familyId: stored.familyId, codeHash: stored.codeHash });
   const used = await services.store.transaction(async (trx) => {
     if (!(await trx.signIn.useRefreshToken(tokenHash, nowMs))) {

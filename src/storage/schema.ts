@@ -49,6 +49,8 @@ export interface SigningKeysTable {
   created_at: number;
   /** When a newer key took over; the public key stays published until tokens it signed expire. */
   retired_at: number | null;
+  /** RS256 (signs access tokens and RS256 ID tokens) or ES256 (signs ES256 ID tokens only); migration 010. */
+  alg: Generated<string>;
 }
 
 /** One row (id 1): bumped in the same transaction as every change to signing_keys. */
@@ -156,6 +158,8 @@ export interface OidcClientsTable {
   redirect_uris: string;
   post_logout_redirect_uris: string;
   created_at: number;
+  /** RS256 or ES256: how this client's ID tokens are signed (migration 010). */
+  id_token_signed_response_alg: Generated<string>;
 }
 
 export interface SignInSessionsTable {

@@ -3,10 +3,10 @@
 import type { FastifyInstance } from 'fastify';
 import { publicUrlOf } from '../config.js';
 import { withErrors } from '../http/schemas.js';
-import { AUTH_BASE, CSP_AM_API, TOKEN_ENDPOINT_PATH, TOKEN_PUBLIC_KEY_PATH } from '../paths.js';
+import { AUTH_BASE, CSP_AM_API, OIDC_JWKS_PATH, TOKEN_ENDPOINT_PATH } from '../paths.js';
 import type { Services } from '../services.js';
 import { type OpenIdConfiguration, OpenIdConfigurationDto } from './dtos.js';
-import { SIGNING_ALGORITHM } from './signing-keys.js';
+import { KEY_ALGORITHMS } from './signing-keys.js';
 
 const WELL_KNOWN = '/.well-known/openid-configuration';
 /** CSP's own discovery paths: under auth/ (CSP's documentation) and under the API base (cited by its users). */
@@ -18,7 +18,9 @@ export function buildDiscovery(services: Services, tokenGrants: readonly string[
   const base = publicUrlOf(services.config);
   return {
     issuer: services.config.issuer,
-    jwks_uri: `${base}${TOKEN_PUBLIC_KEY_PATH}?format=jwks`,
+    // Not token-public-key?format=jwks: that answer is CSP's (an `alg` of RS256 over RSA keys only), and an
+    // ES256 ID token's key must be found at jwks_uri. This standard JWK Set holds both.
+    jwks_uri: `${base}${OIDC_JWKS_PATH}`,
     token_endpoint: `${base}${TOKEN_ENDPOINT_PATH}`,
     grant_types_supported: [...tokenGrants],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
@@ -26,7 +28,7 @@ export function buildDiscovery(services: Services, tokenGrants: readonly string[
     // endpoint and no response type can be used; sign-in (signin/token-service.ts) replaces it with ['code'].
     response_types_supported: ['token'],
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: [SIGNING_ALGORITHM],
+    id_token_signing_alg_values_supported: [...KEY_ALGORITHMS],
     claims_supported: CLAIMS,
     ...extra,
   };

@@ -32,6 +32,31 @@ export const PublicKeyDto = Type.Object(
 );
 export type PublicKeyDto = Static<typeof PublicKeyDto>;
 
+/** One key of the OIDC JWK Set (RFC 7517): RSA members for RS256, EC P-256 members for ES256. */
+const OidcJwkSchema = Type.Union([
+  Type.Object(
+    { kty: Type.Literal('RSA'), kid: Type.String(), alg: Type.Literal('RS256'), use: Type.Literal('sig'), n: Type.String(), e: Type.String() },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kty: Type.Literal('EC'),
+      kid: Type.String(),
+      alg: Type.Literal('ES256'),
+      use: Type.Literal('sig'),
+      crv: Type.Literal('P-256'),
+      x: Type.String(),
+      y: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export const OidcJwksDto = Type.Object(
+  { keys: Type.Array(OidcJwkSchema, { description: 'Every key that verifies a live ID token: the RSA keys first, then the EC keys.' }) },
+  { $id: 'OidcJwksDto', additionalProperties: false },
+);
+export type OidcJwksDto = Static<typeof OidcJwksDto>;
+
 const list = Type.Array(Type.String());
 export const OpenIdConfigurationDto = Type.Object(
   {

@@ -4,7 +4,6 @@ import type { Services } from '../services.js';
 import type { SigningKey } from './key-ring.js';
 import type { SignInProof } from './sign-in-gate.js';
 import { signCompactJws } from './jws-signer.js';
-import { SIGNING_ALGORITHM } from './signing-keys.js';
 
 export interface IdTokenInput {
   user: User;
@@ -19,13 +18,13 @@ export interface IdTokenInput {
 }
 
 /**
- * Signed with the access-token key and issuer, but it can never pass as an access token: it has no
+ * Signed by `signer` (default: the access-token key; an ES256 client's sign-in passes the EC key) with our issuer, but it can never pass as an access token: it has no
  * `jti`, which the csp-auth-token verifier requires, and it carries no `perms` or `context`.
  * `amr` appears only when an MFA method was used: no registered value names "an API token", and a
  * relying party checking `amr` for a second factor must not be misled.
  */
 export async function mintIdToken(services: Services, input: IdTokenInput, signer?: SigningKey): Promise<string> {
-  const { kid, privateKey } = signer ?? (await services.keys.signingKey());
+  const { kid, alg, privateKey } = signer ?? (await services.keys.signingKey());
   const { user, proof } = input;
   const claims: Record<string, unknown> = {
     azp: input.clientId,
@@ -49,5 +48,5 @@ export async function mintIdToken(services: Services, input: IdTokenInput, signe
     iat: input.issuedAt,
     exp: input.issuedAt + services.issuer.ttlSeconds,
   };
-  return signCompactJws({ alg: SIGNING_ALGORITHM, typ: 'JWT', kid }, { ...claims, ...registered }, privateKey);
+  return signCompactJws({ alg, typ: 'JWT', kid }, { ...claims, ...registered }, privateKey);
 }

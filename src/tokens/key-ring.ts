@@ -4,17 +4,19 @@ import { importJWK, type JWK } from 'jose';
 import type { Clock } from '../clock.js';
 import { openSecret } from '../secrets/sealed-box.js';
 import type { Store } from '../storage/database.js';
-import { retiredKeyRetentionMs, SIGNING_ALGORITHM, toPublicJwk } from './signing-keys.js';
+import { retiredKeyRetentionMs, SIGNING_ALGORITHM, type SigningKeyAlgorithm, toPublicJwk } from './signing-keys.js';
 
 type KeyObjectLike = Awaited<ReturnType<typeof importJWK>>;
 
 export interface SigningKey {
   kid: string;
+  alg: SigningKeyAlgorithm;
   /** A node:crypto KeyObject, made once per key: jws-signer.ts signs with it synchronously. */
   privateKey: KeyObject;
 }
 
 interface TrustedKey {
+  alg: SigningKeyAlgorithm;
   jwk: JWK;
   key: KeyObjectLike;
   retiredAt: number | null;
@@ -36,7 +38,8 @@ export const KEY_WATCH_INTERVAL_MS = 1_000;
  */
 export class KeyRing {
   private publicKeys = new Map<string, TrustedKey>();
-  private signer: SigningKey | undefined;
+  /** The active key of each algorithm. */
+  private signers = new Map<SigningKeyAlgorithm, SigningKey>();
   /** The generation the keys in memory were read at (-1 before the first load). */
   private generation = -1;
   private loading: Promise<void> | undefined;
@@ -63,28 +66,32 @@ export class KeyRing {
     const generation = await this.store.signingKeys.readGeneration();
     const stored = await this.store.signingKeys.list();
     const next = new Map<string, TrustedKey>();
-    let signer: SigningKey | undefined;
-    for (const { kid, publicJwk, privateJwk, retiredAt } of stored) {
+    const signers = new Map<SigningKeyAlgorithm, SigningKey>();
+    // Newest first: the newest active key of each algorithm signs.
+    for (const { kid, alg, publicJwk, privateJwk, retiredAt } of stored) {
       if (this.isExpiredRetiree(retiredAt)) continue;
       const jwk = toPublicJwk(JSON.parse(publicJwk) as JWK);
       const cached = this.publicKeys.get(kid);
-      next.set(kid, { jwk, key: cached?.key ?? (await importJWK(jwk, SIGNING_ALGORITHM)), retiredAt });
-      if (!signer && retiredAt === null) signer = this.signer?.kid === kid ? this.signer : await this.openSigner(kid, privateJwk);
+      next.set(kid, { alg, jwk, key: cached?.key ?? (await importJWK(jwk, alg)), retiredAt });
+      if (!signers.has(alg) && retiredAt === null) {
+        const current = this.signers.get(alg);
+        signers.set(alg, current?.kid === kid ? current : await this.openSigner(kid, alg, privateJwk));
+      }
     }
     if ([...this.publicKeys.keys()].some((kid) => !next.has(kid))) this.trustEpoch++;
     this.publicKeys = next;
-    this.signer = signer;
+    this.signers = signers;
     this.generation = generation;
   }
 
-  private async openSigner(kid: string, sealed: string): Promise<SigningKey> {
+  private async openSigner(kid: string, alg: SigningKeyAlgorithm, sealed: string): Promise<SigningKey> {
     let jwk: JWK;
     try {
       jwk = JSON.parse(Buffer.from(openSecret(this.masterKey, sealed, kid)).toString('utf8')) as JWK;
     } catch {
       throw new Error(`signing key ${kid} cannot be opened with this master key (is --master-key-file the key this store's secrets were sealed with?)`);
     }
-    return { kid, privateKey: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }) };
+    return { kid, alg, privateKey: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }) };
   }
 
   /** One single-row read; a reload only when the store's generation is not the one in memory. */
@@ -115,21 +122,49 @@ export class KeyRing {
     return retiredAt !== null && retiredAt < this.clock.now() - retiredKeyRetentionMs(this.maxTokenLifetimeSeconds);
   }
 
-  async signingKey(): Promise<SigningKey> {
+  /** The active key of an algorithm: RS256 (the default) for access tokens, either for an ID token. */
+  async signingKey(alg: SigningKeyAlgorithm = SIGNING_ALGORITHM): Promise<SigningKey> {
     await this.sync();
-    if (!this.signer) throw new Error('No active signing key in the store');
-    return this.signer;
+    const signer = this.signers.get(alg);
+    if (!signer) throw new Error(`No active ${alg} signing key in the store`);
+    return signer;
   }
 
-  /** Verification key for a kid; an unknown kid costs one generation read, and a reload only if the keys changed. */
-  async verificationKey(kid: string): Promise<KeyObjectLike | undefined> {
+  /** A trusted, unexpired key for a kid; an unknown kid costs one generation read, and a reload only if the keys changed. */
+  private async trustedKey(kid: string): Promise<TrustedKey | undefined> {
     if (!this.publicKeys.has(kid)) await this.sync();
     const found = this.publicKeys.get(kid);
-    return found && !this.isExpiredRetiree(found.retiredAt) ? found.key : undefined;
+    return found && !this.isExpiredRetiree(found.retiredAt) ? found : undefined;
   }
 
+  /**
+   * The RSA key that verifies an access token with this kid. EC keys sign ID tokens only: an EC kid is
+   * unknown here, so that nothing an EC key signed can ever pass as an access token.
+   */
+  async verificationKey(kid: string): Promise<KeyObjectLike | undefined> {
+    const found = await this.trustedKey(kid);
+    return found?.alg === SIGNING_ALGORITHM ? found.key : undefined;
+  }
+
+  /** The key and algorithm that verify an ID token we signed (logout's id_token_hint): RSA or EC. */
+  async idTokenVerificationKey(kid: string): Promise<{ key: KeyObjectLike; alg: SigningKeyAlgorithm } | undefined> {
+    const found = await this.trustedKey(kid);
+    return found && { key: found.key, alg: found.alg };
+  }
+
+  /** token-public-key's keys: the RSA keys only, the ones that verify access tokens (CSP's shape). */
   async jwks(): Promise<{ keys: JWK[] }> {
+    return { keys: await this.publishedKeys(['RS256']) };
+  }
+
+  /** The OIDC JWK Set (discovery's jwks_uri): RSA keys first, then EC keys. */
+  async oidcJwks(): Promise<{ keys: JWK[] }> {
+    return { keys: await this.publishedKeys(['RS256', 'ES256']) };
+  }
+
+  private async publishedKeys(algorithms: SigningKeyAlgorithm[]): Promise<JWK[]> {
     await this.sync();
-    return { keys: [...this.publicKeys.values()].filter((k) => !this.isExpiredRetiree(k.retiredAt)).map((k) => k.jwk) };
+    const live = [...this.publicKeys.values()].filter((k) => !this.isExpiredRetiree(k.retiredAt));
+    return algorithms.flatMap((alg) => live.filter((k) => k.alg === alg).map((k) => k.jwk));
   }
 }

@@ -5,10 +5,10 @@ import { exportSPKI } from 'jose';
 import { type TSchema, Type } from 'typebox';
 import { FORM_CONTENT_TYPE, type FormBody, optionalField } from '../http/form-body.js';
 import { refTo, withErrors } from '../http/schemas.js';
-import { API_TOKEN_EXCHANGE_PATH, CLIENT_CREDENTIALS_PATH, TOKEN_ENDPOINT_PATH, TOKEN_PUBLIC_KEY_PATH } from '../paths.js';
+import { API_TOKEN_EXCHANGE_PATH, CLIENT_CREDENTIALS_PATH, OIDC_JWKS_PATH, TOKEN_ENDPOINT_PATH, TOKEN_PUBLIC_KEY_PATH } from '../paths.js';
 import type { Services } from '../services.js';
 import { type DiscoveryExtra, registerDiscovery } from './discovery.js';
-import { AccessTokenDto, PublicKeyDto } from './dtos.js';
+import { AccessTokenDto, OidcJwksDto, PublicKeyDto } from './dtos.js';
 import { exchangeApiToken } from './exchange.js';
 import { AUTHORIZE_GRANTS, type Grant, pickApiToken, runGrant, TOKEN_ENDPOINT_GRANTS } from './grants.js';
 import { registerTokenBodyParsers } from './request-body.js';
@@ -173,6 +173,21 @@ export function tokenRoutes(services: Services, extension?: TokenServiceExtensio
         }
         return dto;
       },
+    );
+
+    app.get(
+      OIDC_JWKS_PATH,
+      {
+        schema: {
+          summary: 'OpenID Connect JWK Set: the keys that verify ID tokens (RS256 and ES256)',
+          description:
+            "Discovery's jwks_uri. Access tokens are RS256 only: their keys are also at token-public-key, and an EC key never verifies an access token.",
+          tags: ['Authentication'],
+          response: withErrors({ 200: refTo(OidcJwksDto) }, [500]),
+        },
+      },
+      // Our public keys carry exactly the members the schema requires; jose's JWK type leaves each optional.
+      async () => (await services.keys.oidcJwks()) as OidcJwksDto,
     );
 
     registerDiscovery(app, services, [...tokenEndpointGrants.keys()], extension?.discovery);

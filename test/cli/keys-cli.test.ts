@@ -15,6 +15,7 @@ import { kyselyOf } from '../../src/storage/internal.js';
 
 const STATUS = '/csp/gateway/iam/vmwid/api/principal/mfa/status';
 const JWKS = '/csp/gateway/am/api/auth/token-public-key?format=jwks';
+const OIDC_JWKS = '/csp/gateway/am/api/auth/oidc/jwks';
 const ENTRY = join(import.meta.dirname, '..', 'ops', 'support', 'cli-entry.ts');
 const kidOf = (token: string) => decodeProtectedHeader(token).kid as string;
 
@@ -27,8 +28,8 @@ function writeKeyFile(path: string, key: Buffer, mode: number): string {
   return path;
 }
 
-async function jwksKids(server: TestServer): Promise<string[]> {
-  const res = await fetch(`${server.baseUrl}${JWKS}`);
+async function jwksKids(server: TestServer, path = JWKS): Promise<string[]> {
+  const res = await fetch(`${server.baseUrl}${path}`);
   return ((await res.json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid).sort();
 }
 
@@ -78,6 +79,7 @@ describe('the master key in the CLI', () => {
     try {
       const wrong = writeKeyFile(join(dir, 'wrong.key'), randomBytes(32), 0o600);
       const { kid } = await server.services.keys.signingKey();
+      const { kid: ecKid } = await server.services.keys.signingKey('ES256');
       for (const extra of [[], ['--revoke-previous']]) {
         const result = await cli(['keys', 'rotate', ...extra, '--database', server.testStore.url, '--master-key-file', wrong]);
         assert.equal(result.code, 2, result.stderr);
@@ -85,8 +87,8 @@ describe('the master key in the CLI', () => {
         assert.equal(result.stderr.trimEnd().split('\n').length, 1);
       }
       assert.deepEqual(
-        (await kyselyOf(server.services.store).selectFrom('signing_keys').select('kid').execute()).map((r) => r.kid),
-        [kid],
+        (await kyselyOf(server.services.store).selectFrom('signing_keys').select('kid').execute()).map((r) => r.kid).sort(),
+        [kid, ecKid].sort(),
       );
       const { accessToken } = await server.accessTokenFor();
       assert.equal(kidOf(accessToken), kid, 'the servers keep signing');
@@ -127,12 +129,13 @@ describe('the master key in the CLI', () => {
     const url = first.testStore.url;
     try {
       const a = await first.accessTokenFor();
+      const ec1 = (await first.services.keys.signingKey('ES256')).kid;
       for (const copy of [first, second]) assert.equal((await copy.call(STATUS, { token: a.accessToken })).status, 200);
 
       // An ordinary rotation: the previous key keeps verifying the tokens it signed.
       const rotated = await cli(['keys', 'rotate', '--database', url, '--master-key-file', keyFile, '--json']);
       assert.equal(rotated.code, 0, rotated.stderr);
-      const k2 = JSON.parse(rotated.stdout).kid as string;
+      const { kid: k2, ecKid: ec2 } = JSON.parse(rotated.stdout) as { kid: string; ecKid: string };
       const b = await second.accessTokenFor();
       assert.equal(kidOf(b.accessToken), k2);
       for (const copy of [first, second]) {
@@ -143,8 +146,9 @@ describe('the master key in the CLI', () => {
       // The compromise case: no earlier key verifies anything any more, on any copy.
       const revoked = await cli(['keys', 'rotate', '--revoke-previous', '--database', url, '--master-key-file', keyFile, '--json']);
       assert.equal(revoked.code, 0, revoked.stderr);
-      const { kid: k3, revoked: gone } = JSON.parse(revoked.stdout) as { kid: string; revoked: string[] };
-      assert.deepEqual([...gone].sort(), [kidOf(a.accessToken), k2].sort());
+      const { kid: k3, ecKid: ec3, revoked: gone } = JSON.parse(revoked.stdout) as { kid: string; ecKid: string; revoked: string[] };
+      // The EC keys go with the RSA keys: one generation, rotated and revoked together.
+      assert.deepEqual([...gone].sort(), [kidOf(a.accessToken), ec1, k2, ec2].sort());
       for (const copy of [first, second]) {
         for (const token of [a.accessToken, b.accessToken]) {
           const res = await copy.call(STATUS, { token });
@@ -152,8 +156,12 @@ describe('the master key in the CLI', () => {
           assert.equal(((await res.json()) as { errorCode: string }).errorCode, 'invalid_token');
         }
         assert.deepEqual(await jwksKids(copy), [k3]);
+        assert.deepEqual(await jwksKids(copy, OIDC_JWKS), [k3, ec3].sort());
       }
-      assert.equal(await kyselyOf(first.services.store).selectFrom('signing_keys').select('kid').where('kid', '!=', k3).executeTakeFirst(), undefined);
+      assert.equal(
+        await kyselyOf(first.services.store).selectFrom('signing_keys').select('kid').where('kid', 'not in', [k3, ec3]).executeTakeFirst(),
+        undefined,
+      );
       const c = await first.accessTokenFor();
       assert.equal(kidOf(c.accessToken), k3);
       for (const copy of [first, second]) assert.equal((await copy.call(STATUS, { token: c.accessToken })).status, 200);

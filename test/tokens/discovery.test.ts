@@ -78,11 +78,12 @@ describe('OIDC discovery', () => {
     const doc = parseDiscovery((await sendAs(server, get(DISCOVERY_PATHS[0] as string))).body);
     assert.equal(doc.issuer, ISSUER);
     assert.equal(doc.token_endpoint, `${PUBLIC_URL}/csp/gateway/am/api/auth/token`);
-    assert.equal(doc.jwks_uri, `${PUBLIC_URL}/csp/gateway/am/api/auth/token-public-key?format=jwks`);
+    // The standard JWK Set, not token-public-key (CSP's answer, RSA only): an ES256 ID token's key is found there.
+    assert.equal(doc.jwks_uri, `${PUBLIC_URL}/csp/gateway/am/api/auth/oidc/jwks`);
     assert.deepEqual(doc.grant_types_supported, ['client_credentials', 'refresh_token', 'authorization_code']);
     // 'none': a public sign-in application names itself with client_id and proves itself with PKCE.
     assert.deepEqual(doc.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none']);
-    assert.deepEqual(doc.id_token_signing_alg_values_supported, ['RS256']);
+    assert.deepEqual(doc.id_token_signing_alg_values_supported, ['RS256', 'ES256']);
     assert.deepEqual(doc.response_types_supported, ['code']);
     assert.deepEqual(doc.code_challenge_methods_supported, ['S256']);
     // Interactive sign-in's endpoints (issue 11) exist at the URLs listed; test/signin drives them end to end.
@@ -92,8 +93,23 @@ describe('OIDC discovery', () => {
     for (const endpoint of [doc.authorization_endpoint, doc.userinfo_endpoint, doc.end_session_endpoint])
       // (Raw: the authorization endpoint answers a bare GET with an HTML page, not a JSON error.)
       assert.notEqual((await server.app.inject({ method: 'GET', url: local(endpoint as string) })).statusCode, 404, endpoint);
-    const keys = parsePublicKeyDto((await sendAs(server, get(local(doc.jwks_uri)))).body);
-    assert.ok((keys.keys ?? []).length >= 1);
+    const jwks = JSON.parse((await sendAs(server, get(local(doc.jwks_uri)))).body) as { keys: Record<string, string>[] };
+    assert.deepEqual(
+      jwks.keys.map((k) => [k.kty, k.alg, k.use, k.crv]),
+      [
+        ['RSA', 'RS256', 'sig', undefined],
+        ['EC', 'ES256', 'sig', 'P-256'],
+      ],
+      'RSA keys first, then EC keys, each with its alg',
+    );
+    for (const key of jwks.keys) assert.equal(key.d, undefined, 'no private member');
+    // token-public-key stays CSP's answer: the RSA key alone, under alg RS256.
+    const cspKeys = parsePublicKeyDto((await sendAs(server, get(`${PUBLIC_KEY}?format=jwks`))).body);
+    assert.equal(cspKeys.alg, 'RS256');
+    assert.deepEqual(
+      (cspKeys.keys ?? []).map((k) => k.kid),
+      jwks.keys.filter((k) => k.kty === 'RSA').map((k) => k.kid),
+    );
     // Every grant it lists works at the token endpoint it names.
     const { clientId, clientSecret } = await server.createClient();
     const { apiToken } = await server.createUser();

@@ -9,7 +9,11 @@ export interface Application {
   secretHash: string | null;
   redirectUris: string[];
   postLogoutRedirectUris: string[];
+  /** How this client's ID tokens are signed (its id_token_signed_response_alg); access tokens are RS256 whatever it says. */
+  idTokenAlg: IdTokenAlgorithm;
 }
+
+export type IdTokenAlgorithm = 'RS256' | 'ES256';
 
 export type ApplicationsRepository = ReturnType<typeof createApplicationsRepository>;
 
@@ -30,6 +34,7 @@ export function createApplicationsRepository(db: Kysely<Database>) {
           redirect_uris: JSON.stringify(application.redirectUris),
           post_logout_redirect_uris: JSON.stringify(application.postLogoutRedirectUris),
           created_at: createdAt,
+          id_token_signed_response_alg: application.idTokenAlg,
         })
         .execute();
     },
@@ -43,6 +48,7 @@ export function createApplicationsRepository(db: Kysely<Database>) {
           secretHash: row.secret_hash,
           redirectUris: parseList(row.redirect_uris),
           postLogoutRedirectUris: parseList(row.post_logout_redirect_uris),
+          idTokenAlg: row.id_token_signed_response_alg === 'ES256' ? 'ES256' : 'RS256',
         }
       );
     },

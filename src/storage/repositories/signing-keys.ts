@@ -2,8 +2,12 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
 
+/** RS256 keys sign access tokens (and RS256 ID tokens); ES256 keys sign ES256 ID tokens and nothing else. */
+export type SigningKeyAlgorithm = 'RS256' | 'ES256';
+
 export interface SigningKeyRecord {
   kid: string;
+  alg: SigningKeyAlgorithm;
   /** Private JWK as JSON, sealed with the master key; empty once the key is retired. */
   privateJwk: string;
   /** Public JWK as JSON. */
@@ -22,6 +26,8 @@ export function createSigningKeysRepository(db: Kysely<Database>) {
       const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid', 'desc').execute();
       return rows.map((r) => ({
         kid: r.kid,
+        // Only this code writes the column, and only these two values.
+        alg: r.alg === 'ES256' ? 'ES256' : 'RS256',
         privateJwk: r.private_jwk,
         publicJwk: r.public_jwk,
         createdAt: Number(r.created_at),
@@ -29,14 +35,15 @@ export function createSigningKeysRepository(db: Kysely<Database>) {
       }));
     },
 
-    async hasActive(): Promise<boolean> {
-      return (await db.selectFrom('signing_keys').select('kid').where('retired_at', 'is', null).executeTakeFirst()) !== undefined;
+    /** Whether a key of this algorithm is active. */
+    async hasActive(alg: SigningKeyAlgorithm): Promise<boolean> {
+      return (await db.selectFrom('signing_keys').select('kid').where('retired_at', 'is', null).where('alg', '=', alg).executeTakeFirst()) !== undefined;
     },
 
     async insert(key: SigningKeyRecord): Promise<void> {
       await db
         .insertInto('signing_keys')
-        .values({ kid: key.kid, private_jwk: key.privateJwk, public_jwk: key.publicJwk, created_at: key.createdAt, retired_at: key.retiredAt })
+        .values({ kid: key.kid, alg: key.alg, private_jwk: key.privateJwk, public_jwk: key.publicJwk, created_at: key.createdAt, retired_at: key.retiredAt })
         .execute();
     },
 
