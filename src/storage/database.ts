@@ -35,13 +35,11 @@ function createStore(driver: Driver): Store {
     kind: driver.kind,
     // The driver's hot reads are chosen here, once; a transaction's repositories read through Kysely.
     ...createRepositories(db, driver.openHotReads()),
-    transaction: afterCommit
-      ? async (work) => {
-          const result = await db.transaction().execute((trx) => work(createRepositories(trx)));
-          await afterCommit(); // answered only once durable
-          return result;
-        }
-      : (work) => db.transaction().execute((trx) => work(createRepositories(trx))),
+    transaction: async (work) => {
+      const result = await db.transaction().execute((trx) => work(createRepositories(trx)));
+      await afterCommit?.(); // SQLite: answered only once durable
+      return result;
+    },
     eraseFreedPages: (work) => driver.eraseFreedPages(work),
     openAuditLogQueries: () => createAuditLogQueries(db, driver.openQueryRunner()),
     async ping() {
