@@ -47,7 +47,7 @@ async function mintSignInTokens(services: Services, user: User, issue: Issue, id
   // The access token is RS256 whatever the client asked (CSP's clients verify it with token-public-key);
   // the ID token is signed as the client registered (an ES256 signature costs a tenth of an RS256 one).
   const signer = await services.keys.signingKey();
-  const idTokenSigner = idTokenAlg === signer.alg ? signer : await services.keys.signingKey(idTokenAlg);
+  const idTokenSigner = idTokenAlg === signer.alg ? signer : services.keys.signingKeyAsSynced(idTokenAlg); // one generation read per answer
   const accessToken = await services.issuer.mint(
     {
       sub: userSubject(user),
@@ -122,10 +122,9 @@ export const authorizationCodeGrant: Grant = async (services, request) => {
   if (code === undefined) throw new ApiError('invalid_request', 'invalid_request: Send the authorization code as code.');
   const codeHash = hashSecret(code);
   const nowMs = services.clock.now();
-  const won = await services.store.signIn.consumeCode(codeHash, nowMs);
-  const stored = await services.store.signIn.findCode(codeHash);
-  if (!stored) throw invalidGrant('The authorization code is unknown.');
-  if (!won) {
+  const stored = await services.store.signIn.consumeCode(codeHash, nowMs);
+  if (!stored) {
+    if (!(await services.store.signIn.findCode(codeHash))) throw invalidGrant('The authorization code is unknown.');
     await services.store.signIn.revokeIssuedFromCode(codeHash, nowMs);
     throw invalidGrant('The authorization code was already used; what it issued is revoked.');
   }

@@ -152,6 +152,7 @@ export function openSqlite(path: string): Driver {
     async close() {
       reader?.close();
       await db.destroy();
+      await groupSync?.close();
     },
   };
 }

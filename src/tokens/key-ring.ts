@@ -125,6 +125,11 @@ export class KeyRing {
   /** The active key of an algorithm: RS256 (the default) for access tokens, either for an ID token. */
   async signingKey(alg: SigningKeyAlgorithm = SIGNING_ALGORITHM): Promise<SigningKey> {
     await this.sync();
+    return this.signingKeyAsSynced(alg);
+  }
+
+  /** The active key of `alg` as of the last sync, without reading the store: for the second token of one answer, right after signingKey(). */
+  signingKeyAsSynced(alg: SigningKeyAlgorithm): SigningKey {
     const signer = this.signers.get(alg);
     if (!signer) throw new Error(`No active ${alg} signing key in the store`);
     return signer;

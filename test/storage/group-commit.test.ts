@@ -1,13 +1,13 @@
 // SQLite group commit (src/storage/sqlite-group-sync.ts): a write is reported done only after an fsync that
 // started after its commit, and commits that land while one fsync runs share the next one.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openStore } from '../../src/storage/database.js';
 import { groupSyncOf, sqliteOf } from '../../src/storage/internal.js';
-import { GroupSync } from '../../src/storage/sqlite-group-sync.js';
+import { createFileSyncer, GroupSync } from '../../src/storage/sqlite-group-sync.js';
 import { createUser } from '../../src/principals/users.js';
 import { TestClock } from '../support/server.js';
 
@@ -93,6 +93,48 @@ describe('GroupSync', () => {
     group.noteCommit();
     await group.durable();
     assert.deepEqual(synced, ['db-wal', 'db']);
+  });
+});
+
+/** What this process's open descriptors name (Linux /proc): a replaced file shows as "PATH (deleted)". */
+function descriptorsNaming(path: string): string[] {
+  const names: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith(path)) names.push(target);
+    } catch {
+      // the descriptor readdir itself used, closed by now
+    }
+  }
+  return names;
+}
+
+describe('the file syncer', () => {
+  it('keeps one descriptor open, follows a file replaced at its path, fails on a missing one and lets go on close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pmfa-syncer-'));
+    const path = join(dir, 'db-wal');
+    const syncer = createFileSyncer();
+    try {
+      writeFileSync(path, 'first');
+      await syncer.sync(path);
+      await syncer.sync(path);
+      assert.deepEqual(descriptorsNaming(path), [path], 'one descriptor, kept between syncs');
+      // SQLite deletes the WAL when its last connection closes; the next writer makes a new file there.
+      writeFileSync(`${path}.new`, 'second');
+      renameSync(`${path}.new`, path);
+      await syncer.sync(path);
+      assert.deepEqual(descriptorsNaming(path), [path], 'the old file let go, the new one held');
+      rmSync(path);
+      await assert.rejects(syncer.sync(path), { code: 'ENOENT' });
+      writeFileSync(path, 'third');
+      await syncer.sync(path);
+      syncer.close();
+      assert.deepEqual(descriptorsNaming(path), []);
+    } finally {
+      syncer.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 // The applications repository (oidc_clients): clients that sign people in, with their exact redirect URIs.
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import { precompiled } from '../precompiled.js';
 
 export interface Application {
   clientId: string;
@@ -22,6 +23,9 @@ const parseList = (text: string): string[] => {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 };
 
+/** Read at every authorization-code exchange: built once (precompiled.ts). */
+const findByIdQuery = precompiled(1, (db, clientId) => db.selectFrom('oidc_clients').selectAll().where('client_id', '=', clientId));
+
 export function createApplicationsRepository(db: Kysely<Database>) {
   return {
     async insert(application: Application, createdAt: number): Promise<void> {
@@ -40,7 +44,7 @@ export function createApplicationsRepository(db: Kysely<Database>) {
     },
 
     async findById(clientId: string): Promise<Application | undefined> {
-      const row = await db.selectFrom('oidc_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+      const [row] = (await findByIdQuery(db, clientId)).rows;
       return (
         row && {
           clientId: row.client_id,

@@ -2,6 +2,7 @@
 // what the exchange needs to apply it to one principal, in one read.
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import { precompiled } from '../precompiled.js';
 
 /** The stored row; the policy document stays JSON text here (orgs/policy.ts owns its shape). */
 export interface OrgPolicyRecord {
@@ -23,6 +24,23 @@ export interface PrincipalPolicyContext {
 const toMs = (value: number | string | null): number | null => (value === null ? null : Number(value));
 
 export type OrgPoliciesRepository = ReturnType<typeof createOrgPoliciesRepository>;
+
+/** Asked at every token minting: built once (precompiled.ts). */
+const principalContextQuery = precompiled(1, (db, userId) =>
+  db
+    .selectFrom('users')
+    .leftJoin('org_mfa_policies', 'org_mfa_policies.org_id', 'users.org_id')
+    .select([
+      'users.role',
+      'users.created_at',
+      'users.mfa_grace_from',
+      'org_mfa_policies.policy',
+      'org_mfa_policies.required_since',
+      'org_mfa_policies.updated_at',
+      'org_mfa_policies.updated_by',
+    ])
+    .where('users.id', '=', userId),
+);
 
 export function createOrgPoliciesRepository(db: Kysely<Database>) {
   return {
@@ -50,20 +68,7 @@ export function createOrgPoliciesRepository(db: Kysely<Database>) {
 
     /** The user's role and creation time with its organization's policy: one read (a LEFT JOIN) per exchange. */
     async findPrincipalContext(userId: string): Promise<PrincipalPolicyContext | undefined> {
-      const row = await db
-        .selectFrom('users')
-        .leftJoin('org_mfa_policies', 'org_mfa_policies.org_id', 'users.org_id')
-        .select([
-          'users.role',
-          'users.created_at',
-          'users.mfa_grace_from',
-          'org_mfa_policies.policy',
-          'org_mfa_policies.required_since',
-          'org_mfa_policies.updated_at',
-          'org_mfa_policies.updated_by',
-        ])
-        .where('users.id', '=', userId)
-        .executeTakeFirst();
+      const [row] = (await principalContextQuery(db, userId)).rows;
       if (!row) return undefined;
       const policy =
         row.policy === null

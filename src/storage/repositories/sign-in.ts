@@ -1,7 +1,8 @@
 // The sign-in repository: browser sessions, authorization codes and refresh tokens, each keyed by the
 // SHA-256 hash of its secret. Single use is a conditional UPDATE, so two racing requests cannot both win.
-import type { Kysely } from 'kysely';
-import type { Database } from '../schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import { precompiled } from '../precompiled.js';
+import type { AuthorizationCodesTable, Database } from '../schema.js';
 
 /** How a sign-in was authenticated, carried from the session to codes and tokens. */
 export interface Authentication {
@@ -51,6 +52,27 @@ const parseAmr = (text: string): string[] => {
   const value: unknown = JSON.parse(text);
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 };
+
+function toAuthorizationCode(row: Selectable<AuthorizationCodesTable>): AuthorizationCode {
+  return {
+    codeHash: row.code_hash,
+    clientId: row.client_id,
+    redirectUri: row.redirect_uri,
+    userId: row.user_id,
+    codeChallenge: row.code_challenge,
+    nonce: row.nonce,
+    scope: row.scope,
+    authTime: Number(row.auth_time),
+    amr: parseAmr(row.amr),
+    acr: row.acr,
+    expiresAt: Number(row.expires_at),
+    usedAt: nullableNumber(row.used_at),
+  };
+}
+
+const consumeCodeQuery = precompiled(2, (db, nowMs, codeHash) =>
+  db.updateTable('authorization_codes').set({ used_at: nowMs }).where('code_hash', '=', codeHash).where('used_at', 'is', null).returningAll(),
+);
 
 export function createSignInRepository(db: Kysely<Database>) {
   return {
@@ -113,35 +135,18 @@ export function createSignInRepository(db: Kysely<Database>) {
         .execute();
     },
 
-    /** Marks the code used; true only for the one request that did so first. */
-    async consumeCode(codeHash: string, nowMs: number): Promise<boolean> {
-      const result = await db
-        .updateTable('authorization_codes')
-        .set({ used_at: nowMs })
-        .where('code_hash', '=', codeHash)
-        .where('used_at', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+    /**
+     * Marks the code used and returns it, in one statement (UPDATE … RETURNING): only to the one request that
+     * did so first. Undefined when it is unknown or was used before; findCode tells which.
+     */
+    async consumeCode(codeHash: string, nowMs: number): Promise<AuthorizationCode | undefined> {
+      const [row] = (await consumeCodeQuery(db, nowMs, codeHash)).rows;
+      return row && toAuthorizationCode(row);
     },
 
     async findCode(codeHash: string): Promise<AuthorizationCode | undefined> {
       const row = await db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
-      return (
-        row && {
-          codeHash: row.code_hash,
-          clientId: row.client_id,
-          redirectUri: row.redirect_uri,
-          userId: row.user_id,
-          codeChallenge: row.code_challenge,
-          nonce: row.nonce,
-          scope: row.scope,
-          authTime: Number(row.auth_time),
-          amr: parseAmr(row.amr),
-          acr: row.acr,
-          expiresAt: Number(row.expires_at),
-          usedAt: nullableNumber(row.used_at),
-        }
-      );
+      return row && toAuthorizationCode(row);
     },
 
     async insertRefreshToken(token: Omit<RefreshToken, 'usedAt' | 'revokedAt'>): Promise<void> {

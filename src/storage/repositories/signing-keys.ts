@@ -1,6 +1,7 @@
 // The signing keys repository (signing_keys, signing_keys_generation): the keys, and the change counter every copy watches.
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
+import { precompiled } from '../precompiled.js';
 
 /** RS256 keys sign access tokens (and RS256 ID tokens); ES256 keys sign ES256 ID tokens and nothing else. */
 export type SigningKeyAlgorithm = 'RS256' | 'ES256';
@@ -18,6 +19,9 @@ export interface SigningKeyRecord {
 }
 
 export type SigningKeysRepository = ReturnType<typeof createSigningKeysRepository>;
+
+/** Read before every token is signed: built once (precompiled.ts). */
+const readGenerationQuery = precompiled(1, (db, id) => db.selectFrom('signing_keys_generation').select('generation').where('id', '=', id));
 
 export function createSigningKeysRepository(db: Kysely<Database>) {
   return {
@@ -75,7 +79,7 @@ export function createSigningKeysRepository(db: Kysely<Database>) {
 
     /** The store's change counter for signing keys: one single-row read, compared by every KeyRing. */
     async readGeneration(): Promise<number> {
-      const row = await db.selectFrom('signing_keys_generation').select('generation').where('id', '=', 1).executeTakeFirst();
+      const [row] = (await readGenerationQuery(db, 1)).rows;
       return Number(row?.generation ?? 0);
     },
 
