@@ -6,8 +6,7 @@ import { nowSeconds } from '../clock.js';
 import { ApiError } from '../errors.js';
 import { optionalField } from '../http/form-body.js';
 import { checkMfaPolicy } from '../orgs/policy-check.js';
-import { permsOf } from '../orgs/roles.js';
-import { findUserById, type User, userSubject } from '../principals/users.js';
+import { findUserById, type User } from '../principals/users.js';
 import { generateSecret, hashSecret } from '../secrets/bearer-secrets.js';
 import type { Services } from '../services.js';
 import type { IdTokenAlgorithm } from '../storage/repositories/applications.js';
@@ -16,6 +15,7 @@ import { readClientCredentials } from '../tokens/client-auth.js';
 import type { AccessTokenDto } from '../tokens/dtos.js';
 import type { Grant, GrantRequest } from '../tokens/grants.js';
 import { mintIdToken } from '../tokens/id-tokens.js';
+import { userAccessClaims } from '../tokens/user-claims.js';
 import { authenticateApplication } from './applications.js';
 import { verifierMatches } from './codes.js';
 
@@ -49,20 +49,7 @@ async function mintSignInTokens(services: Services, user: User, issue: Issue, id
   const signer = await services.keys.signingKey();
   const idTokenSigner = idTokenAlg === signer.alg ? signer : services.keys.signingKeyAsSynced(idTokenAlg); // one generation read per answer
   const accessToken = await services.issuer.mint(
-    {
-      sub: userSubject(user),
-      username: user.username,
-      domain: user.domain,
-      orgId: user.orgId,
-      perms: permsOf(policy.role),
-      azp: issue.clientId,
-      amr: issue.amr,
-      authTime: issue.authTime,
-      acr: issue.acr,
-      mfaEnrollmentDue: policy.enrolmentDueAt === undefined ? undefined : Math.floor(policy.enrolmentDueAt / 1000),
-      scope: issue.scope,
-      issuedAt,
-    },
+    userAccessClaims(user, policy, { azp: issue.clientId, amr: issue.amr, authTime: issue.authTime, acr: issue.acr, scope: issue.scope, issuedAt }),
     signer,
   );
   const idToken = await mintIdToken(

@@ -5,12 +5,12 @@ import { ApiError } from '../errors.js';
 import type { Events, GrantName } from '../events/events.js';
 import { guardApiTokenExchange } from '../limits/limits.js';
 import { checkMfaPolicy } from '../orgs/policy-check.js';
-import { permsOf } from '../orgs/roles.js';
-import { findUserById, type User, userSubject } from '../principals/users.js';
+import { findUserById, type User } from '../principals/users.js';
 import { findApiTokenOwner } from './api-tokens.js';
 import { authenticateClient, type ClientCredentials } from './client-auth.js';
 import type { AccessTokenDto } from './dtos.js';
 import { mintIdToken } from './id-tokens.js';
+import { userAccessClaims } from './user-claims.js';
 
 /** The `azp` (and ID token `aud`) of tokens from an API-token exchange: no OAuth client is involved. */
 export const API_TOKEN_CLIENT_ID = 'principal-mfa-api-token';
@@ -73,28 +73,14 @@ export async function issueForApiToken(
   const proof = await services.signInGate.check(user, passcode, clientAddress, webauthn);
   // The organization's MFA policy (403 after the grace period); it also gives the role for perms.
   const policy = await checkMfaPolicy(services, user, 'apiTokenExchange', proof?.amr ?? []);
-  const perms = permsOf(policy.role);
   const issuedAt = nowSeconds(services.clock);
   // One key for both tokens: one read of the key generation, and both carry the same kid across a rotation.
   const signer = await services.keys.signingKey();
-  const accessToken = await services.issuer.mint(
-    {
-      sub: userSubject(user),
-      username: user.username,
-      domain: user.domain,
-      orgId: user.orgId,
-      perms,
-      azp: API_TOKEN_CLIENT_ID,
-      amr: proof?.amr,
-      authTime: proof?.authTime,
-      mfaEnrollmentDue: policy.enrolmentDueAt === undefined ? undefined : Math.floor(policy.enrolmentDueAt / 1000),
-      issuedAt,
-    },
-    signer,
-  );
+  const claims = userAccessClaims(user, policy, { azp: API_TOKEN_CLIENT_ID, amr: proof?.amr, authTime: proof?.authTime, issuedAt });
+  const accessToken = await services.issuer.mint(claims, signer);
   const idToken = await mintIdToken(services, { user, clientId: API_TOKEN_CLIENT_ID, issuedAt, proof }, signer);
   // CSP answers with the API token as refresh_token; its clients keep that field and send it back.
-  return { ...toDto(services, accessToken, perms), id_token: idToken, refresh_token: apiToken };
+  return { ...toDto(services, accessToken, claims.perms), id_token: idToken, refresh_token: apiToken };
 }
 
 /** `orgId`, when sent, must name the client's own organization (CSP refuses another one). */
