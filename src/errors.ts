@@ -65,6 +65,12 @@ export const ERRORS = {
   webauthn_registration_refused: spec(400, MODULE.mfa, 11, 'The passkey registration was not accepted; request new registration options and try again.'),
   webauthn_refused: spec(403, MODULE.mfa, 12, 'The passkey assertion is not valid.'),
   invalid_webauthn: spec(401, MODULE.mfa, 13, 'The passkey assertion is not valid.'),
+  mfa_on_by_passkeys: spec(
+    409,
+    MODULE.mfa,
+    14,
+    'MFA is on because passkeys are registered and there is no TOTP device to switch off: remove the passkeys to turn MFA off.',
+  ),
 
   // Audit (issue 3)
   invalid_audit_request: spec(400, MODULE.audit, 1, 'The audit log request is invalid.'),

@@ -50,13 +50,14 @@ async function runConfirmed<T extends object>(
 }
 
 /**
- * CSP's PATCH …/mfa: only turnedOn changes, the password confirms it; needs an activated device.
+ * CSP's PATCH …/mfa: only turnedOn changes, the password confirms it; it switches the activated TOTP device
+ * (with passkeys only: confirmPasskeysOn).
  * Turning MFA off also needs a recent second factor. A principal without a password (none was ever
  * set) confirms either direction with a recent second factor alone.
  */
 export async function setMfaTurnedOn(deps: MfaDeps, user: User, proof: Confirmation, turnedOn: boolean): Promise<{ turnedOn: boolean }> {
   const device = await deps.store.devices.findByUser(user.id);
-  if (!device || !isActivated(device)) throw new ApiError('mfa_device_not_found', 'MFA is not activated for this principal.');
+  if (!device || !isActivated(device)) return confirmPasskeysOn(deps, user, proof, turnedOn);
   if (hasPassword(user) && !isGiven(proof.password)) throw new ApiError('invalid_request', 'password is required.');
   if ((!turnedOn || !hasPassword(user)) && proof.passcode === undefined) requireStepUp(deps, proof.token, ANY_SECOND_FACTOR, STEP_UP);
   if (isGiven(proof.password)) await confirmPassword(deps, user, device.deviceName, proof.password);
@@ -75,6 +76,24 @@ export async function setMfaTurnedOn(deps: MfaDeps, user: User, proof: Confirmat
     return {};
   });
   return { turnedOn };
+}
+
+/**
+ * The switch of a principal without an activated TOTP device. With passkeys its status is activated and on
+ * (mfa/status.ts), so the answer is about that MFA, not CSP's 404 "no MFA details": on is confirmed as for a
+ * device (password, or a recent second factor without one) and changes nothing; off is 409
+ * mfa_on_by_passkeys, because CSP's turnedOn is the TOTP device's switch and there is none to turn (removing
+ * the passkeys turns MFA off; adding a TOTP device brings the switch). docs/mfa.md "The switch with passkeys only".
+ */
+async function confirmPasskeysOn(deps: MfaDeps, user: User, proof: Confirmation, turnedOn: boolean): Promise<{ turnedOn: boolean }> {
+  const passkeyName = await deps.store.webauthnCredentials.findFirstName(user.id);
+  if (passkeyName === undefined) throw new ApiError('mfa_device_not_found', 'MFA is not activated for this principal.');
+  if (hasPassword(user) && !isGiven(proof.password)) throw new ApiError('invalid_request', 'password is required.');
+  // Refused before the password is tried: a request that cannot succeed is not a guess.
+  if (!turnedOn) throw new ApiError('mfa_on_by_passkeys');
+  if (!hasPassword(user)) requireStepUp(deps, proof.token, ANY_SECOND_FACTOR, STEP_UP);
+  if (isGiven(proof.password)) await confirmPassword(deps, user, passkeyName, proof.password);
+  return { turnedOn: true };
 }
 
 /**

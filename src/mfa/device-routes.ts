@@ -111,7 +111,7 @@ export function deviceRoutes(services: Services): FastifyPluginAsyncTypebox {
       {
         schema: {
           summary: 'Update principal MFA: turn it on or off (password confirms)',
-          description: `${STEP_UP_NOTE} Turning MFA off needs one; a principal without a password confirms with one instead.`,
+          description: `${STEP_UP_NOTE} Turning MFA off needs one; a principal without a password confirms with one instead. The switch is the activated TOTP device's: with passkeys only, \`turnedOn: true\` is confirmed and changes nothing, \`turnedOn: false\` is 409 \`mfa_on_by_passkeys\` (remove the passkeys to turn MFA off).`,
           tags: TAGS,
           security: SECURITY,
           body: Type.Object(

@@ -29,7 +29,7 @@ export interface RefusalPageOptions {
 /** What the sign-in routes lend this step: the interaction cookie, refusal pages and the end of a sign-in. */
 export interface SignInSteps {
   expiredMessage: string;
-  interactionOf(request: FastifyRequest, form: FormBody | undefined): Interaction | undefined;
+  interactionOf(request: FastifyRequest, form: FormBody | undefined): Promise<Interaction | undefined>;
   setInteraction(reply: FastifyReply, interaction: Interaction): void;
   applicationName(interaction: Interaction): Promise<string>;
   refusalPage(
@@ -49,7 +49,7 @@ const NOT_FOR_THIS_ACCOUNT =
 export function registerEnrolment(app: FastifyInstance, services: Services, steps: SignInSteps): void {
   /** The sign-in past its password step, and its principal; undefined for anything else (no password step, a forged or old cookie, a wrong CSRF token). */
   async function signInOf(request: FastifyRequest, form: FormBody | undefined): Promise<{ interaction: Interaction; user: User } | undefined> {
-    const interaction = steps.interactionOf(request, form);
+    const interaction = await steps.interactionOf(request, form);
     const user = interaction?.userId === undefined ? undefined : await findUserById(services.store, interaction.userId);
     return interaction && user ? { interaction, user } : undefined;
   }

@@ -20,7 +20,7 @@ const EXPIRED = 'invalid_request: This sign-in has expired or was not started he
 export function registerPasskeyOptions(
   app: FastifyInstance,
   services: Services,
-  interactionOf: (request: FastifyRequest, form: FormBody) => Interaction | undefined,
+  interactionOf: (request: FastifyRequest, form: FormBody) => Promise<Interaction | undefined>,
 ): void {
   const relyingParty = relyingPartyOf(services.config);
   app.post(
@@ -34,7 +34,7 @@ export function registerPasskeyOptions(
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      const interaction = interactionOf(request, (request.body as FormBody | undefined) ?? Object.create(null));
+      const interaction = await interactionOf(request, (request.body as FormBody | undefined) ?? Object.create(null));
       // Only after the password: options name the principal's credential ids, which are nobody else's business.
       const user = interaction?.userId === undefined ? undefined : await findUserById(services.store, interaction.userId);
       if (!interaction || !user) throw new ApiError('invalid_request', EXPIRED);

@@ -23,7 +23,16 @@ import { registerPasskeyOptions } from './passkey-options.js';
 import { offeredFactors, SECOND_FACTORS } from './factors.js';
 import { authenticationNow, redirectWithCode, redirectWithError, sessionSatisfies } from './flow.js';
 import { paramsOf, redirectTo, sendPage } from './http.js';
-import { csrfMatches, INTERACTION_LIFETIME_SECONDS, type Interaction, newInteraction, openInteraction, sealInteraction } from './interaction.js';
+import {
+  csrfMatches,
+  finishInteraction,
+  hasFinished,
+  INTERACTION_LIFETIME_SECONDS,
+  type Interaction,
+  newInteraction,
+  openInteraction,
+  sealInteraction,
+} from './interaction.js';
 import {
   offersPasskey,
   type PageErrors,
@@ -122,8 +131,23 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
     return sendPage(reply, refusal.status, await render(errors), interaction.request.redirectUri, page.withScripts, page.withDataImages);
   }
 
-  /** The end of a sign-in: a new session (never the old id: no fixation), a code, and back to the application. */
+  /** No audit event fits (the audit log is the principal's MFA history): the operator's log records it. */
+  const logReplay = (request: FastifyRequest, interaction: Interaction) =>
+    request.log.warn(
+      { userId: interaction.userId, path: request.routeOptions.url },
+      'sign-in refused: its interaction has already finished (a copied or replayed cookie)',
+    );
+
+  /**
+   * The end of a sign-in: finished once (recorded in the store first, so a copy of the cookie, or a second
+   * post racing this one, gets the expired page), then a new session (never the old id: no fixation), a
+   * code, and back to the application.
+   */
   async function finishSignIn(request: FastifyRequest, reply: FastifyReply, interaction: Interaction, user: User, amr: string[]) {
+    if (!(await finishInteraction(services, interaction))) {
+      logReplay(request, interaction);
+      return sendPage(reply, 403, renderMessagePage('Sign-in expired', EXPIRED));
+    }
     await endSession(services, request.cookies[cookies.session]);
     const authentication = authenticationNow(services, user.id, amr, interaction.passwordAt ?? nowSeconds(services.clock));
     const sessionId = await startSession(services, authentication);
@@ -132,11 +156,18 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
     return redirectTo(reply, await redirectWithCode(services, interaction.request, authentication));
   }
 
-  /** The interaction of a form post, or a page saying it has expired (also when the CSRF token is wrong). */
-  function interactionOf(request: FastifyRequest, form: FormBody | undefined): Interaction | undefined {
+  /**
+   * The interaction of a page or form post; undefined (the caller shows the expired page) when there is none,
+   * the CSRF token is wrong, or the sign-in has finished: every step, not only the last, is closed then.
+   */
+  async function interactionOf(request: FastifyRequest, form: FormBody | undefined): Promise<Interaction | undefined> {
     const interaction = openInteraction(services, request.cookies[cookies.interaction]);
     if (!interaction) return undefined;
     if (form !== undefined && !csrfMatches(interaction, form.csrf)) return undefined;
+    if (await hasFinished(services, interaction)) {
+      logReplay(request, interaction);
+      return undefined;
+    }
     return interaction;
   }
 
@@ -187,7 +218,7 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
     app.post(AUTHORIZATION_PATH, { schema: { hide: true, body: PageForm } }, authorize);
 
     app.get(SIGNIN_PATH, { schema: { hide: true } }, async (request, reply) => {
-      const interaction = interactionOf(request, undefined);
+      const interaction = await interactionOf(request, undefined);
       if (!interaction) return sendPage(reply, 400, renderMessagePage('Sign-in expired', EXPIRED));
       const name = await applicationName(interaction);
       const user = interaction.userId === undefined ? undefined : await findUserById(services.store, interaction.userId);
@@ -212,7 +243,7 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
 
     app.post(SIGNIN_PASSWORD_PATH, { schema: { hide: true, body: PageForm } }, async (request, reply) => {
       const form = request.body ?? Object.create(null);
-      const interaction = interactionOf(request, form);
+      const interaction = await interactionOf(request, form);
       if (!interaction) return sendPage(reply, 403, renderMessagePage('Sign-in expired', EXPIRED));
       const name = await applicationName(interaction);
       const username = (form.username ?? '').trim();
@@ -266,7 +297,7 @@ export function signInRoutes(services: Services): FastifyPluginAsyncTypebox {
 
     app.post(SIGNIN_SECOND_FACTOR_PATH, { schema: { hide: true, body: PageForm } }, async (request, reply) => {
       const form = request.body ?? Object.create(null);
-      const interaction = interactionOf(request, form);
+      const interaction = await interactionOf(request, form);
       const user = interaction?.userId === undefined ? undefined : await findUserById(services.store, interaction.userId);
       if (!interaction || !user) return sendPage(reply, 403, renderMessagePage('Sign-in expired', EXPIRED));
       const name = await applicationName(interaction);

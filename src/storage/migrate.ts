@@ -10,6 +10,7 @@ import * as m007 from './migrations/007-oidc-sign-in.js';
 import * as m008 from './migrations/008-webauthn-authenticators.js';
 import * as m009 from './migrations/009-org-mfa-policy.js';
 import * as m010 from './migrations/010-es256-id-tokens.js';
+import * as m011 from './migrations/011-finished-sign-ins.js';
 
 /** Static list, so the build needs no file-system scan and migrations ship inside dist/. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008-webauthn-authenticators': m008,
   '009-org-mfa-policy': m009,
   '010-es256-id-tokens': m010,
+  '011-finished-sign-ins': m011,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {

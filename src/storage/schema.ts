@@ -204,6 +204,14 @@ export interface RefreshTokensTable {
   revoked_at: number | null;
 }
 
+/** Finished sign-ins (migration 011): a sealed interaction cookie finishes a sign-in once. */
+export interface SigninFinishedInteractionsTable {
+  /** SHA-256 (hex) of the interaction id. */
+  id_hash: string;
+  /** The interaction's end, epoch ms; swept after it. */
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   service_accounts: ServiceAccountsTable;
@@ -222,4 +230,5 @@ export interface Database {
   signin_sessions: SignInSessionsTable;
   authorization_codes: AuthorizationCodesTable;
   refresh_tokens: RefreshTokensTable;
+  signin_finished_interactions: SigninFinishedInteractionsTable;
 }

@@ -75,6 +75,8 @@ describe('a passkey as the second factor of an interactive sign-in', () => {
     }, SIGNIN_PASSKEY_OPTIONS_PATH);
     assert.equal(forged.status, 400);
     expectCspError(forged.body, 400);
+    // A copy of the sign-in's cookies as they are before the passkey finishes it.
+    const copiedCookies = (await world.browser.context.cookies(origin)).map((cookie) => `${cookie.name}=${cookie.value}`).join('; ');
     const postedAssertion = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/second-factor'));
     await page.getByRole('button', { name: 'Use a passkey' }).click();
     await page.waitForURL((url) => url.href.startsWith(world.rp.redirectUri));
@@ -82,6 +84,17 @@ describe('a passkey as the second factor of an interactive sign-in', () => {
     const form = new URLSearchParams((await postedAssertion).postData() ?? '');
     assert.equal(form.get('factor'), 'passkey');
     assert.ok(JSON.parse(form.get('webauthn') ?? '{}').response?.signature, 'the AuthenticationResponseJSON was posted in webauthn');
+
+    // The passkey finished the sign-in: its copied cookie gets neither options nor a second code, and the replay is no guess.
+    const copy = (path: string, body: URLSearchParams) =>
+      fetch(`${origin}${path}`, { method: 'POST', redirect: 'manual', headers: { cookie: copiedCookies }, body });
+    const options = await copy(SIGNIN_PASSKEY_OPTIONS_PATH, new URLSearchParams({ csrf: form.get('csrf') ?? '' }));
+    assert.equal(options.status, 400);
+    assert.equal(expectCspError(await options.json(), 400).errorCode, 'invalid_request');
+    const replayed = await copy('/csp/gateway/signin/second-factor', form);
+    assert.equal(replayed.status, 403);
+    assert.equal(replayed.headers.get('location'), null, 'no second code');
+    assert.match(await replayed.text(), /Sign-in expired/);
 
     const tokens = await exchangeCode(world, started);
     const idClaims = tokens.claims();

@@ -5,6 +5,7 @@ import { type ApplicationsRepository, createApplicationsRepository } from './app
 import { type ApiTokensRepository, createApiTokensRepository } from './api-tokens.js';
 import { type AuditRepository, createAuditRepository } from './audit.js';
 import { type ClientsRepository, createClientsRepository } from './clients.js';
+import { createFinishedInteractionsRepository, type FinishedInteractionsRepository } from './finished-interactions.js';
 import { createDevicesRepository, type DeviceState, type DevicesRepository } from './devices.js';
 import { createLockoutsRepository, type LockoutsRepository } from './lockouts.js';
 import { createPrincipalsRepository, type PrincipalsRepository, type User, type UserWithMfaState } from './principals.js';
@@ -35,6 +36,8 @@ export interface Repositories {
   readonly applications: ApplicationsRepository;
   /** Browser sessions, authorization codes, refresh tokens. */
   readonly signIn: SignInRepository;
+  /** Sign-ins that have finished: their interaction cookie finishes nothing again. */
+  readonly finishedInteractions: FinishedInteractionsRepository;
 }
 
 /**
@@ -67,5 +70,6 @@ export function createRepositories(db: Kysely<Database>, hot?: HotReads): Reposi
     orgAudit: createOrgAuditRepository(db),
     applications: createApplicationsRepository(db),
     signIn: createSignInRepository(db),
+    finishedInteractions: createFinishedInteractionsRepository(db),
   };
 }
