@@ -16,7 +16,7 @@ import { measureExchanges } from './exchange-part.js';
 import { measureMixedLoad } from './mixed-part.js';
 import { seedStore } from './seed.js';
 import { seedPostgres } from './seed-postgres.js';
-import { bareTarget, type Pinning, serverTarget, STATUS_PATH, type Target } from './targets.js';
+import { bareTarget, type Pinning, type RunningTarget, serverTarget, STATUS_PATH, type Target } from './targets.js';
 
 const TARGET_RATIO = 0.7;
 const TARGET_P99_FACTOR = 2;
@@ -97,6 +97,17 @@ function ensureBuilt(): void {
     if (!existsSync(main)) throw new Error('npm run build failed and there is no dist/ to run');
     log('WARNING: npm run build reported errors; measuring the JavaScript it emitted.');
   }
+}
+
+/** Starts every target; if one fails to start, stops the ones that did before failing, so no server is left running. */
+async function startAll(targets: Target[]): Promise<{ target: Target; running: RunningTarget }[]> {
+  const results = await Promise.allSettled(targets.map((t) => t.start()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    throw failed.reason;
+  }
+  return results.map((r, i) => ({ target: targets[i] as Target, running: (r as PromiseFulfilledResult<RunningTarget>).value }));
 }
 
 async function main(): Promise<void> {
@@ -183,7 +194,7 @@ async function main(): Promise<void> {
     `rate limit ${limit}/min per principal: each server round may send at most ${fmt(perTokenBudget)} requests per token (${fmt(perTokenBudget * tokenCount)} in all)`,
   );
 
-  const started = await Promise.all([baseline, ...targets].map(async (t) => ({ target: t, running: await t.start() })));
+  const started = await startAll([baseline, ...targets]);
   try {
     // One real answer first, so a broken setup fails loudly instead of measuring 401s.
     for (const { target, running } of started.slice(1)) {

@@ -55,7 +55,17 @@ function spawnPinned(pinning: Pinning, args: string[], logFile: string): ChildPr
   return spawn(command, rest, { stdio: ['ignore', log, log] });
 }
 
+/** Waits for the first answer; a process that gives none within 30 s is killed, not left running. */
 async function waitUntilAnswering(port: number, path: string, child: ChildProcess): Promise<void> {
+  try {
+    await firstAnswer(port, path, child);
+  } catch (error) {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw error;
+  }
+}
+
+async function firstAnswer(port: number, path: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the process on port ${port} exited with code ${child.exitCode}`);
