@@ -11,6 +11,8 @@ import type { SeededUser } from './seed.js';
 import { type Pinning, type RunningTarget, STATUS_PATH } from './targets.js';
 
 export const TARGET_MAX_DELAY_MS = 5;
+/** The mixed server's per-principal limit: still checked on every request, high enough for the audit clients. */
+export const MIXED_RATE_LIMIT_PER_MINUTE = 1_000_000;
 
 export interface MixedPlan {
   dir: string;

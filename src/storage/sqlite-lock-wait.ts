@@ -41,16 +41,25 @@ interface TransactionState {
   readonly inTransaction: boolean;
 }
 
+/** The connection's transaction state, and who is told of each commit (the WAL checkpointer). */
+interface ConnectionHooks {
+  readonly state: TransactionState;
+  onCommit?(): void;
+}
+
 class LockWaitingConnection implements DatabaseConnection {
   constructor(
     readonly inner: DatabaseConnection,
-    private readonly state: TransactionState,
+    private readonly hooks: ConnectionHooks,
   ) {}
 
-  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.hooks.state.inTransaction) return this.inner.executeQuery(query);
     // Outside a transaction a refused statement did nothing (it is its own transaction): safe to try again.
-    if (this.state.inTransaction) return this.inner.executeQuery(query);
-    return retryWhileBusy(() => this.inner.executeQuery<R>(query));
+    const result = await retryWhileBusy(() => this.inner.executeQuery<R>(query));
+    // A statement that is not a read (numAffectedRows is set) and ran on its own has committed.
+    if (result.numAffectedRows !== undefined && !this.hooks.state.inTransaction) this.hooks.onCommit?.();
+    return result;
   }
 
   streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
@@ -63,14 +72,14 @@ const unwrap = (connection: DatabaseConnection) => (connection instanceof LockWa
 class LockWaitingDriver implements Driver {
   constructor(
     private readonly inner: Driver,
-    private readonly state: TransactionState,
+    private readonly hooks: ConnectionHooks,
   ) {}
 
   init = () => this.inner.init();
   destroy = () => this.inner.destroy();
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new LockWaitingConnection(await this.inner.acquireConnection(), this.state);
+    return new LockWaitingConnection(await this.inner.acquireConnection(), this.hooks);
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
@@ -84,6 +93,7 @@ class LockWaitingDriver implements Driver {
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     await this.inner.commitTransaction(unwrap(connection));
+    this.hooks.onCommit?.();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -91,16 +101,19 @@ class LockWaitingDriver implements Driver {
   }
 }
 
-/** SqliteDialect whose connection waits for locks on timers and whose transactions begin IMMEDIATE. */
+/**
+ * SqliteDialect whose connection waits for locks on timers and whose transactions begin IMMEDIATE; `onCommit`
+ * is called after every commit (a transaction's, or a write statement's own).
+ */
 export class LockWaitingSqliteDialect extends SqliteDialect {
   constructor(
     config: SqliteDialectConfig,
-    private readonly state: TransactionState,
+    private readonly hooks: ConnectionHooks,
   ) {
     super(config);
   }
 
   override createDriver(): Driver {
-    return new LockWaitingDriver(super.createDriver(), this.state);
+    return new LockWaitingDriver(super.createDriver(), this.hooks);
   }
 }

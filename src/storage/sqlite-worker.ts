@@ -9,7 +9,8 @@ import type { QueryRunner } from './query-runner.js';
 
 // The worker's code: plain CommonJS, evaluated, so that it runs the same from src/ (tsx) and dist/.
 // Reads use a read-only connection (WAL: it sees every committed write, never blocks the writer);
-// writes (the retention purge) a connection of their own, so its commits and checkpoints happen here.
+// writes (the retention purge) and the store's WAL checkpoints (sqlite-checkpointer.ts) a connection of their
+// own, so its commits and checkpoints happen here.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
@@ -33,13 +34,18 @@ function prepare(db, kind, sql) {
 }
 parentPort.on('message', ({ id, kind, sql, parameters }) => {
   try {
-    if (kind === 'rows') parentPort.postMessage({ id, rows: prepare(reader, kind, sql).all(...parameters) });
+    // A PASSIVE checkpoint waits for nobody; under synchronous=NORMAL it syncs the WAL before copying it.
+    if (kind === 'checkpoint') parentPort.postMessage({ id, rows: (writer ??= open(false)).pragma('wal_checkpoint(PASSIVE)') });
+    else if (kind === 'rows') parentPort.postMessage({ id, rows: prepare(reader, kind, sql).all(...parameters) });
     else parentPort.postMessage({ id, changes: prepare((writer ??= open(false)), kind, sql).run(...parameters).changes });
   } catch (error) {
     parentPort.postMessage({ id, error: String((error && error.message) || error) });
   }
 });
 `;
+
+type Statement = Pick<CompiledQuery<unknown>, 'sql' | 'parameters'>;
+const NO_STATEMENT: Statement = { sql: '', parameters: [] };
 
 interface Reply {
   id: number;
@@ -64,20 +70,32 @@ export class SqliteWorkerRunner implements QueryRunner {
     return (await this.send('run', query.compile())).changes ?? 0;
   }
 
+  /** A PASSIVE checkpoint of the file's WAL on the worker's writer connection: frames in the WAL, and how many are now in the database file. */
+  async checkpoint(): Promise<{ busy: number; log: number; checkpointed: number }> {
+    const [result] = (await this.send('checkpoint', NO_STATEMENT)).rows as {
+      busy: number;
+      log: number;
+      checkpointed: number;
+    }[];
+    return result!;
+  }
+
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
     await worker?.terminate();
   }
 
-  private send(kind: 'rows' | 'run', compiled: CompiledQuery<unknown>): Promise<Reply> {
+  private send(kind: 'rows' | 'run' | 'checkpoint', compiled: Statement): Promise<Reply> {
     const id = this.nextId++;
     const worker = this.start();
     // Referenced only while a query is out, so an idle worker never keeps the process alive.
     if (this.pending.size === 0) worker.ref();
     const reply = new Promise<Reply>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     worker.postMessage({ id, kind, sql: compiled.sql, parameters: compiled.parameters });
-    return reply.then((r) => (r.error === undefined ? r : Promise.reject(new Error(`audit query failed: ${r.error}`))));
+    return reply.then((r) =>
+      r.error === undefined ? r : Promise.reject(new Error(`${kind === 'checkpoint' ? 'checkpoint' : 'audit query'} failed: ${r.error}`)),
+    );
   }
 
   /** The worker, started on first use; a worker that died is replaced on the next query. */

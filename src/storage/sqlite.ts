@@ -1,5 +1,5 @@
 // SQLite store (one file, the default): better-sqlite3 behind Kysely, a read-only connection for the hot
-// reads, a worker thread for slow statements, and the file modes a store of secrets needs.
+// reads, worker threads for slow statements and WAL checkpoints, and the file modes a store of secrets needs.
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -9,6 +9,7 @@ import { createKyselyQueryRunner } from './query-runner.js';
 import type { Database } from './schema.js';
 import { DurableAutocommitPlugin, GroupSync } from './sqlite-group-sync.js';
 import { createSqliteHotReads } from './sqlite-hot-reads.js';
+import { BackgroundCheckpointer } from './sqlite-checkpointer.js';
 import { LockWaitingSqliteDialect } from './sqlite-lock-wait.js';
 import { SqliteWorkerRunner } from './sqlite-worker.js';
 
@@ -133,8 +134,12 @@ export function openSqlite(path: string): Driver {
   sqlite.pragma('busy_timeout = 0');
   // An in-memory database has nothing to make durable.
   const groupSync = inMemory ? undefined : new GroupSync(`${path}-wal`, path);
+  // Checkpoints on a worker thread, not inside a COMMIT on the event loop (sqlite-checkpointer.ts).
+  const checkpointRunner = inMemory ? undefined : new SqliteWorkerRunner(path);
+  const checkpointer = checkpointRunner && new BackgroundCheckpointer(() => checkpointRunner.checkpoint());
+  if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
   const db = new Kysely<Database>({
-    dialect: new LockWaitingSqliteDialect({ database: withStatementCache(sqlite) }, sqlite),
+    dialect: new LockWaitingSqliteDialect({ database: withStatementCache(sqlite) }, { state: sqlite, onCommit: () => checkpointer?.noteCommit() }),
     plugins: groupSync ? [new DurableAutocommitPlugin(sqlite, groupSync)] : [],
   });
   let reader: BetterSqlite3.Database | undefined;
@@ -156,7 +161,10 @@ export function openSqlite(path: string): Driver {
     },
     eraseFreedPages: (work) => eraseFreedPages(sqlite, work),
     openQueryRunner: () => (inMemory ? createKyselyQueryRunner(db) : new SqliteWorkerRunner(sqlite.name)),
+    checkpointer,
     async close() {
+      await checkpointer?.close();
+      await checkpointRunner?.close();
       reader?.close();
       await db.destroy();
     },
