@@ -1,7 +1,7 @@
 // WAL checkpoints off the event loop (src/storage/sqlite-checkpointer.ts): the writer connection never
 // checkpoints inside a COMMIT, and the WAL is still folded into the database file after commits.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import { createUser } from '../../src/principals/users.js';
 import { openStore } from '../../src/storage/database.js';
 import { checkpointerOf, sqliteOf } from '../../src/storage/internal.js';
 import { BackgroundCheckpointer, type CheckpointResult } from '../../src/storage/sqlite-checkpointer.js';
+import { WORKER_NICE } from '../../src/storage/sqlite-worker.js';
 import { TestClock } from '../support/server.js';
 
 const settle = () => new Promise((r) => setImmediate(r));
@@ -68,7 +69,35 @@ describe('BackgroundCheckpointer', () => {
   });
 });
 
+/** The nice value of each thread of this process (Linux keeps one per thread). */
+function threadNiceValues(): Map<string, number> {
+  const nice = new Map<string, number>();
+  for (const task of readdirSync('/proc/self/task')) {
+    const fields = readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    nice.set(task, Number(fields[16])); // field 19 of stat(5), counted after the command name
+  }
+  return nice;
+}
+
 describe('the SQLite store checkpoints on a worker thread', () => {
+  it("runs its worker threads (checkpoints, audit scans) below the event loop's priority", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worker-nice-'));
+    const store = await openStore(`sqlite:${join(dir, 'store.db')}`);
+    try {
+      const before = threadNiceValues();
+      await checkpointerOf(store)!.flush(); // starts the checkpoint worker
+      const queries = store.openAuditLogQueries();
+      await queries.countEvents('nobody', { startDate: 0, endDate: 1 }, 10); // starts the audit worker
+      const added = [...threadNiceValues()].filter(([task]) => !before.has(task)).map(([, nice]) => nice);
+      await queries.close();
+      assert.equal(threadNiceValues().get(String(process.pid)), 0, 'the event loop keeps its priority');
+      assert.equal(added.filter((nice) => nice === WORKER_NICE).length, 2, `two worker threads at nice ${WORKER_NICE}: ${added.join(', ')}`);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("turns off the writer connection's automatic checkpoint and still folds the WAL into the database file after commits", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'checkpoint-'));
     const file = join(dir, 'store.db');
