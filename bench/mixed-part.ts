@@ -17,6 +17,8 @@ export const MIXED_RATE_LIMIT_PER_MINUTE = 1_000_000;
 export interface MixedPlan {
   dir: string;
   file: string;
+  /** The built tree whose `users import` runs (the server's). */
+  tree: string;
   tokensFile: string;
   apiTokensFile: string;
   /** Owns the seeded audit history. */
@@ -40,7 +42,7 @@ const readDelay = async (server: RunningTarget): Promise<DelayFigures> =>
 function runImport(plan: MixedPlan): Promise<string> {
   const file = join(plan.dir, 'import.jsonl');
   writeFileSync(file, Array.from({ length: plan.importUsers }, (_, i) => `{"username":"import-${Date.now()}-${i}"}\n`).join(''));
-  const bin = join(import.meta.dirname, '..', 'bin', 'principal-mfa');
+  const bin = join(plan.tree, 'bin', 'principal-mfa');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, 'users', 'import', '--file', file, '--database', `sqlite:${plan.file}`, '--json'], {
       stdio: ['ignore', 'pipe', 'inherit'],
