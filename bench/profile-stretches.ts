@@ -1,4 +1,4 @@
-// `node --import tsx bench/profile-stretches.ts FILE.cpuprofile [--min-ms 2] [--top 25]`: the synchronous
+// `node --import tsx bench/profile-stretches.ts FILE.cpuprofile [--min-ms 2] [--top 25] [--from S]`: the synchronous
 // stretches of a V8 CPU profile (runs of consecutive non-idle samples) longer than --min-ms, each with the
 // frames that spent most of it, and the functions that spend the most time inside such stretches. A stretch
 // is real work on the thread (or a blocking native call); CPU preemption by other processes shows up as
@@ -19,11 +19,13 @@ interface Profile {
 }
 
 const { values: args, positionals } = parseArgs({
-  options: { 'min-ms': { type: 'string', default: '2' }, top: { type: 'string', default: '25' } },
+  options: { 'min-ms': { type: 'string', default: '2' }, top: { type: 'string', default: '25' }, from: { type: 'string', default: '0' } },
   allowPositionals: true,
 });
 const minUs = Number(args['min-ms']) * 1000;
 const top = Number(args.top);
+/** Seconds of the profile to skip (start-up: loading, JIT, seeding the caches). */
+const fromUs = Number(args.from) * 1e6;
 
 const IDLE = new Set(['(idle)', '(program)', '(garbage collector)']);
 
@@ -51,6 +53,7 @@ for (const file of positionals) {
   for (let i = 0; i < profile.samples.length; i++) {
     const delta = profile.timeDeltas[i] ?? 0;
     clock += delta;
+    if (clock < fromUs) continue;
     const id = profile.samples[i]!;
     if (isIdle(id)) {
       if (current && current.us >= minUs) stretches.push(current);
@@ -65,6 +68,26 @@ for (const file of positionals) {
     current.samples.push(id);
   }
   if (current && current.us >= minUs) stretches.push(current);
+
+  // Single calls: consecutive samples in the very same frame (same stack). Under a saturating load the
+  // stretches above are long by nature (the loop never idles); these runs are what one call held the thread.
+  const calls: { us: number; samples: number; id: number; atUs: number }[] = [];
+  {
+    let at = 0;
+    let run: (typeof calls)[number] | undefined;
+    for (let i = 0; i < profile.samples.length; i++) {
+      at += profile.timeDeltas[i] ?? 0;
+      if (at < fromUs) continue;
+      const id = profile.samples[i]!;
+      if (run && run.id === id) {
+        run.us += profile.timeDeltas[i] ?? 0;
+        run.samples++;
+        continue;
+      }
+      if (run && !isIdle(run.id)) calls.push(run);
+      run = { us: 0, samples: 1, id, atUs: at };
+    }
+  }
 
   const totalUs = clock;
   const busyInStretches = stretches.reduce((s, x) => s + x.us, 0);
@@ -90,6 +113,10 @@ for (const file of positionals) {
   };
   table(self, 'self time inside the stretches');
   table(inclusive, 'inclusive time inside the stretches');
+
+  console.log('  longest single calls (samples in brackets: few samples over a long time = the thread was not running):');
+  for (const c of calls.sort((a, b) => b.us - a.us).slice(0, 15))
+    console.log(`    ${(c.us / 1000).toFixed(1)} ms [${c.samples}] at ${(c.atUs / 1e6).toFixed(2)} s  ${stack(c.id).slice(0, 4).join(' < ')}`);
 
   console.log('  longest stretches (largest gap between two samples in brackets: preemption or a blocking call):');
   for (const s of [...stretches].sort((a, b) => b.us - a.us).slice(0, 12)) {
