@@ -11,10 +11,16 @@ import type { SeededUser } from './seed.js';
 import { type Pinning, type RunningTarget, STATUS_PATH } from './targets.js';
 
 export const TARGET_MAX_DELAY_MS = 5;
+/** How long the server is watched without load before the mixed load starts. */
+const IDLE_READING_MS = 3000;
+/** The mixed server's per-principal limit: still checked on every request, high enough for the audit clients. */
+export const MIXED_RATE_LIMIT_PER_MINUTE = 1_000_000;
 
 export interface MixedPlan {
   dir: string;
   file: string;
+  /** The built tree whose `users import` runs (the server's). */
+  tree: string;
   tokensFile: string;
   apiTokensFile: string;
   /** Owns the seeded audit history. */
@@ -38,7 +44,7 @@ const readDelay = async (server: RunningTarget): Promise<DelayFigures> =>
 function runImport(plan: MixedPlan): Promise<string> {
   const file = join(plan.dir, 'import.jsonl');
   writeFileSync(file, Array.from({ length: plan.importUsers }, (_, i) => `{"username":"import-${Date.now()}-${i}"}\n`).join(''));
-  const bin = join(import.meta.dirname, '..', 'bin', 'principal-mfa');
+  const bin = join(plan.tree, 'bin', 'principal-mfa');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, 'users', 'import', '--file', file, '--database', `sqlite:${plan.file}`, '--json'], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -72,6 +78,12 @@ async function queryAudit(server: RunningTarget, auditor: SeededUser, stopped: (
 export async function measureMixedLoad(p: Pinning, server: RunningTarget, plan: MixedPlan): Promise<void> {
   plan.log(`mixed load for ${plan.durationMs / 1000} s: status (8 connections) + exchange (4) + 4 audit clients + users import of ${fmt(plan.importUsers)}`);
   const common = { port: server.port, warmupMs: 0, durationMs: plan.durationMs, maxRequests: Number.MAX_SAFE_INTEGER };
+  // The same server with no load first: what the machine's scheduler alone does to its loop (preemption by
+  // other processes), so that the figures under load can be read against it.
+  await readDelay(server);
+  await new Promise((resolve) => setTimeout(resolve, IDLE_READING_MS));
+  const idle = await readDelay(server);
+  plan.log(`  idle server first (${IDLE_READING_MS / 1000} s, no load): event-loop delay p99 ${idle.p99Ms} ms, max ${idle.maxMs} ms`);
   let stopped = false;
   await readDelay(server); // starts the phase's histogram afresh
   const audit = queryAudit(server, plan.auditor, () => stopped);

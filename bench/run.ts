@@ -13,7 +13,7 @@ import type { LoadResult } from './load-generator.js';
 import { cpuMicros, fmt, generate, median, row } from './measure.js';
 import { measureAuthorizationCodes } from './authcode-part.js';
 import { measureExchanges } from './exchange-part.js';
-import { measureMixedLoad } from './mixed-part.js';
+import { MIXED_RATE_LIMIT_PER_MINUTE, measureMixedLoad } from './mixed-part.js';
 import { seedStore } from './seed.js';
 import { seedPostgres } from './seed-postgres.js';
 import { bareTarget, type Pinning, type RunningTarget, serverTarget, STATUS_PATH, type Target } from './targets.js';
@@ -229,12 +229,23 @@ async function main(): Promise<void> {
     if (parts.has('mixed')) {
       const apiTokensFile = join(dir, 'api-tokens.json');
       writeFileSync(apiTokensFile, JSON.stringify(store.exchange.apiTokens));
-      const observed = await serverTarget(p, dir, 'principal-mfa (SQLite, --event-loop-stats)', `sqlite:${file}`, ['--event-loop-stats']).start();
-      try {
-        const mixed = { dir, file, tokensFile, apiTokensFile, auditor: seeded[0]!, importUsers: int('import-users'), durationMs, log };
-        await measureMixedLoad(p, observed, mixed);
-      } finally {
-        await observed.stop();
+      // The four audit clients page one principal's history as fast as answers come (~100 pages/s), past the
+      // production 600/min per principal: that limit stays on, with room for them (mixed-part.ts).
+      const mixedFlags = ['--event-loop-stats', '--rate-limit-per-minute', String(MIXED_RATE_LIMIT_PER_MINUTE)];
+      // With --compare, the other tree's server (and its `users import`) goes first in every round, back to back.
+      const trees = args.compare ? [resolve(args.compare), root] : [root];
+      for (let round = 1; round <= rounds; round++) {
+        for (const tree of trees) {
+          const name = `principal-mfa (SQLite, --event-loop-stats${tree === root ? '' : `, ${tree}`})`;
+          if (rounds > 1 || trees.length > 1) log(`mixed round ${round}: ${tree === root ? 'this tree' : tree}`);
+          const observed = await serverTarget(p, dir, name, `sqlite:${file}`, mixedFlags, tree).start();
+          try {
+            const mixed = { dir, file, tree, tokensFile, apiTokensFile, auditor: seeded[0]!, importUsers: int('import-users'), durationMs, log };
+            await measureMixedLoad(p, observed, mixed);
+          } finally {
+            await observed.stop();
+          }
+        }
       }
     }
   } finally {

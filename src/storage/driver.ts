@@ -3,6 +3,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { QueryRunner } from './query-runner.js';
+import type { BackgroundCheckpointer } from './sqlite-checkpointer.js';
 import type { GroupSync } from './sqlite-group-sync.js';
 import type { HotReads } from './repositories/index.js';
 import type { Database } from './schema.js';
@@ -21,6 +22,8 @@ export interface Driver {
   afterCommit?(): Promise<void>;
   /** SQLite's group commit, when the file is on disk (tests count its fsyncs). */
   readonly groupSync?: GroupSync;
+  /** SQLite's WAL checkpoints off the event loop, when the file is on disk (tests and the bench read it). */
+  readonly checkpointer?: BackgroundCheckpointer;
   /** Called once, after the migrations: the driver's hot reads, or undefined to read through Kysely. */
   openHotReads(): HotReads | undefined;
   /** Runs `work` so that the bytes of rows it updates or deletes do not survive in the database files. */

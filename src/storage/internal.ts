@@ -4,6 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Driver } from './driver.js';
 import type { Database } from './schema.js';
+import type { BackgroundCheckpointer } from './sqlite-checkpointer.js';
 import type { GroupSync } from './sqlite-group-sync.js';
 import type { Store } from './store.js';
 
@@ -27,6 +28,11 @@ export function kyselyOf(store: Store): Kysely<Database> {
 /** The better-sqlite3 connection Kysely writes through, or undefined on PostgreSQL. */
 export function sqliteOf(store: Store): BetterSqlite3.Database | undefined {
   return driverOf(store).sqlite;
+}
+
+/** SQLite's background WAL checkpointer (sqlite-checkpointer.ts), or undefined on PostgreSQL and in memory. */
+export function checkpointerOf(store: Store): BackgroundCheckpointer | undefined {
+  return driverOf(store).checkpointer;
 }
 
 /** SQLite's group commit (sqlite-group-sync.ts), or undefined on PostgreSQL and in memory. */

@@ -1,14 +1,16 @@
 // SQLite store (one file, the default): better-sqlite3 behind Kysely, a read-only connection for the hot
-// reads, a worker thread for slow statements, and the file modes a store of secrets needs.
+// reads, worker threads for slow statements and WAL checkpoints, and the file modes a store of secrets needs.
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, type SqliteDatabase } from 'kysely';
 import type { Driver } from './driver.js';
 import { createKyselyQueryRunner } from './query-runner.js';
 import type { Database } from './schema.js';
 import { DurableAutocommitPlugin, GroupSync } from './sqlite-group-sync.js';
 import { createSqliteHotReads } from './sqlite-hot-reads.js';
+import { BackgroundCheckpointer } from './sqlite-checkpointer.js';
+import { LockWaitingSqliteDialect } from './sqlite-lock-wait.js';
 import { SqliteWorkerRunner } from './sqlite-worker.js';
 
 /** Path of the SQLite file named by a `sqlite:` URL, or undefined for other stores. */
@@ -75,10 +77,15 @@ async function eraseFreedPages<T>(sqlite: BetterSqlite3.Database, work: () => Pr
     return await work();
   } finally {
     sqlite.pragma(`secure_delete = ${previous}`);
+    // A truncating checkpoint waits for readers of other processes to move on (up to 5 s, as it always has):
+    // rare (an erasing admin action), and worth it to leave no freed secret in the WAL.
+    sqlite.pragma('busy_timeout = 5000');
     try {
       sqlite.pragma('wal_checkpoint(TRUNCATE)');
     } catch {
       // Another transaction of this process holds the connection: SQLite folds the WAL in on a later checkpoint.
+    } finally {
+      sqlite.pragma('busy_timeout = 0');
     }
   }
 }
@@ -122,12 +129,17 @@ export function openSqlite(path: string): Driver {
   // without an fsync on the event loop per commit: sqlite-group-sync.ts; docs/reliability.md has the reasoning.
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  // Several processes (servers, the admin CLI) share the file; wait for locks instead of failing.
-  sqlite.pragma('busy_timeout = 5000');
+  // Several processes (servers, the admin CLI) share the file and wait for each other's write lock, but not
+  // inside the call, which would stall the event loop: sqlite-lock-wait.ts waits on timers instead.
+  sqlite.pragma('busy_timeout = 0');
   // An in-memory database has nothing to make durable.
   const groupSync = inMemory ? undefined : new GroupSync(`${path}-wal`, path);
+  // Checkpoints on a worker thread, not inside a COMMIT on the event loop (sqlite-checkpointer.ts).
+  const checkpointRunner = inMemory ? undefined : new SqliteWorkerRunner(path);
+  const checkpointer = checkpointRunner && new BackgroundCheckpointer(() => checkpointRunner.checkpoint());
+  if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: new LockWaitingSqliteDialect({ database: withStatementCache(sqlite) }, { state: sqlite, onCommit: () => checkpointer?.noteCommit() }),
     plugins: groupSync ? [new DurableAutocommitPlugin(sqlite, groupSync)] : [],
   });
   let reader: BetterSqlite3.Database | undefined;
@@ -149,7 +161,10 @@ export function openSqlite(path: string): Driver {
     },
     eraseFreedPages: (work) => eraseFreedPages(sqlite, work),
     openQueryRunner: () => (inMemory ? createKyselyQueryRunner(db) : new SqliteWorkerRunner(sqlite.name)),
+    checkpointer,
     async close() {
+      await checkpointer?.close();
+      await checkpointRunner?.close();
       reader?.close();
       await db.destroy();
       await groupSync?.close();
