@@ -64,6 +64,8 @@ export class GroupSync {
   private committed = 0;
   private synced = 0;
   private running: Promise<void> | undefined;
+  /** An autocommit write was noted since the connection's holder took it: takeOwed(). */
+  private owed = false;
   /** fsyncs issued, for tests and the bench: far fewer than commits under load. */
   syncs = 0;
 
@@ -106,6 +108,19 @@ export class GroupSync {
     this.committed++;
   }
 
+  /** An autocommit write made on the connection now held: its caller waits for `durable()` once the connection is released. */
+  noteAutocommit(): void {
+    this.noteCommit();
+    this.owed = true;
+  }
+
+  /** Whether the connection's current holder committed on its own and must wait; asked once, before the release. */
+  takeOwed(): boolean {
+    const owed = this.owed;
+    this.owed = false;
+    return owed;
+  }
+
   /** Resolves when every commit noted so far is on disk; rejects if the fsync fails (the write is then not answered as done). */
   async durable(): Promise<void> {
     const target = this.committed;
@@ -132,9 +147,11 @@ export class GroupSync {
 const WRITE_KINDS = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
 
 /**
- * A statement run outside a transaction commits on its own (autocommit): this plugin makes its `execute()`
- * wait for `durable()` when it changed anything. Statements inside a transaction do not wait; the store's
- * `transaction()` waits once after COMMIT.
+ * A statement run outside a transaction commits on its own (autocommit): this plugin notes such a commit
+ * when it changed anything, and the driver (sqlite-lock-wait.ts) makes its `execute()` wait for `durable()`
+ * after releasing the connection. Waiting here, inside Kysely's hold on the one connection, made every
+ * other statement queue behind each fsync: 100 concurrent writes took 100 fsyncs instead of sharing two.
+ * Statements inside a transaction do not wait; the store's `transaction()` waits once after COMMIT.
  */
 export class DurableAutocommitPlugin implements KyselyPlugin {
   /** The statements that may write: a query builder's write, or raw SQL (judged by the rows it changed). */
@@ -158,10 +175,7 @@ export class DurableAutocommitPlugin implements KyselyPlugin {
     // `numAffectedRows` for a plain write; a write with RETURNING comes back as rows instead (raw SQL that
     // returns rows is taken for a read).
     const changed = result.numAffectedRows !== undefined ? result.numAffectedRows > 0n : kind === 'write' && result.rows.length > 0;
-    if (changed) {
-      this.sync.noteCommit();
-      await this.sync.durable();
-    }
+    if (changed) this.sync.noteAutocommit();
     return result;
   }
 }

@@ -41,10 +41,12 @@ interface TransactionState {
   readonly inTransaction: boolean;
 }
 
-/** The connection's transaction state, and who is told of each commit (the WAL checkpointer). */
+/** The connection's transaction state, who is told of each commit (the WAL checkpointer), and the group commit. */
 interface ConnectionHooks {
   readonly state: TransactionState;
   onCommit?(): void;
+  /** Asked at each release whether the holder made an autocommit write, and then waited on (sqlite-group-sync.ts). */
+  readonly durability?: { takeOwed(): boolean; durable(): Promise<void> };
 }
 
 class LockWaitingConnection implements DatabaseConnection {
@@ -83,7 +85,12 @@ class LockWaitingDriver implements Driver {
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    // Asked while still held: after the release the next holder's writes would be taken for this one's.
+    const owed = this.hooks.durability?.takeOwed() ?? false;
     await this.inner.releaseConnection(unwrap(connection));
+    // The statement's caller hears of its write once it is on disk; the connection serves others meanwhile,
+    // and their commits share the fsync.
+    if (owed) await this.hooks.durability?.durable();
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {

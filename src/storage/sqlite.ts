@@ -139,7 +139,10 @@ export function openSqlite(path: string): Driver {
   const checkpointer = checkpointRunner && new BackgroundCheckpointer(() => checkpointRunner.checkpoint());
   if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
   const db = new Kysely<Database>({
-    dialect: new LockWaitingSqliteDialect({ database: withStatementCache(sqlite) }, { state: sqlite, onCommit: () => checkpointer?.noteCommit() }),
+    dialect: new LockWaitingSqliteDialect(
+      { database: withStatementCache(sqlite) },
+      { state: sqlite, onCommit: () => checkpointer?.noteCommit(), durability: groupSync },
+    ),
     plugins: groupSync ? [new DurableAutocommitPlugin(sqlite, groupSync)] : [],
   });
   let reader: BetterSqlite3.Database | undefined;
