@@ -144,7 +144,8 @@ export class GroupSync {
   }
 }
 
-const WRITE_KINDS = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
+/** Root nodes of the statements that write (with or without RETURNING). */
+export const WRITE_KINDS: ReadonlySet<string> = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
 
 /**
  * A statement run outside a transaction commits on its own (autocommit): this plugin notes such a commit

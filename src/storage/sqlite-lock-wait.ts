@@ -8,6 +8,7 @@
 // inside a transaction the lock is held and nothing is retried.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, SqliteDialect, type SqliteDialectConfig } from 'kysely';
+import { WRITE_KINDS } from './sqlite-group-sync.js';
 
 /** How long a statement waits for another connection's write lock (the busy_timeout it replaces), and the pauses between tries. */
 export const LOCK_WAIT = { timeoutMs: 5000, firstPauseMs: 1, maxPauseMs: 16 };
@@ -59,8 +60,10 @@ class LockWaitingConnection implements DatabaseConnection {
     if (this.hooks.state.inTransaction) return this.inner.executeQuery(query);
     // Outside a transaction a refused statement did nothing (it is its own transaction): safe to try again.
     const result = await retryWhileBusy(() => this.inner.executeQuery<R>(query));
-    // A statement that is not a read (numAffectedRows is set) and ran on its own has committed.
-    if (result.numAffectedRows !== undefined && !this.hooks.state.inTransaction) this.hooks.onCommit?.();
+    // A statement that is not a read and ran on its own has committed: numAffectedRows is set, or (a write
+    // with RETURNING answers with rows instead) the query is a write.
+    const wrote = result.numAffectedRows !== undefined || WRITE_KINDS.has(query.query.kind);
+    if (wrote && !this.hooks.state.inTransaction) this.hooks.onCommit?.();
     return result;
   }
 

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createUser } from '../../src/principals/users.js';
 import { openStore } from '../../src/storage/database.js';
-import { checkpointerOf, sqliteOf } from '../../src/storage/internal.js';
+import { checkpointerOf, kyselyOf, sqliteOf } from '../../src/storage/internal.js';
+import { precompiled } from '../../src/storage/precompiled.js';
 import { BackgroundCheckpointer, type CheckpointResult } from '../../src/storage/sqlite-checkpointer.js';
 import { WORKER_NICE } from '../../src/storage/sqlite-worker.js';
 import { TestClock } from '../support/server.js';
@@ -123,6 +124,27 @@ describe('the SQLite store checkpoints on a worker thread', () => {
       const last = checkpointer.last!;
       assert.ok(last.log > 0, 'the WAL had frames');
       assert.equal(last.checkpointed, last.log, 'every frame is in the database file');
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('counts a write that answers with rows (UPDATE … RETURNING, as a consumed authorization code) as a commit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'checkpoint-'));
+    const store = await openStore(`sqlite:${join(dir, 'store.db')}`);
+    try {
+      const user = await createUser(store, new TestClock(), { username: 'returning-writer' });
+      const checkpointer = checkpointerOf(store)!;
+      await checkpointer.flush();
+      const before = checkpointer.checkpoints;
+      const rename = precompiled(2, (db, username, id) => db.updateTable('users').set({ username }).where('id', '=', id).returning('username'));
+      assert.deepEqual((await rename(kyselyOf(store), 'renamed-writer', user.id)).rows, [{ username: 'renamed-writer' }]);
+      // Only this write was made since the flush: a checkpoint follows it, or the WAL would grow without end
+      // under a load of such writes alone.
+      const deadline = Date.now() + 5000;
+      while (checkpointer.checkpoints === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(checkpointer.checkpoints > before, 'a checkpoint followed the write');
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
