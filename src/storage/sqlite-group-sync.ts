@@ -69,14 +69,15 @@ export class GroupSync {
   /** fsyncs issued, for tests and the bench: far fewer than commits under load. */
   syncs = 0;
 
-  /**
-   * @param walPath the writer's WAL file (`<db>-wal`); when it is absent (nothing written since the last
-   *   truncating checkpoint), `databasePath` holds everything and is synced instead.
-   */
   private readonly syncFile: FileSync;
   /** The descriptors this group holds open, when it syncs real files (not a test's FileSync). */
   private readonly syncer: FileSyncer | undefined;
 
+  /**
+   * @param walPath the writer's WAL file (`<db>-wal`); when it is absent (nothing written since the last
+   *   truncating checkpoint), `databasePath` holds everything and is synced instead.
+   * @param syncFile a test's FileSync; by default a descriptor kept open per file (createFileSyncer).
+   */
   constructor(
     private readonly walPath: string,
     private readonly databasePath: string,
