@@ -10,6 +10,7 @@ import { groupSyncOf, sqliteOf } from '../../src/storage/internal.js';
 import { createFileSyncer, GroupSync } from '../../src/storage/sqlite-group-sync.js';
 import { createUser } from '../../src/principals/users.js';
 import { TestClock } from '../support/server.js';
+import { tracked } from '../support/tracked.js';
 
 /** A file sync the test finishes by hand, recording which paths were synced. */
 function manualSync() {
@@ -23,15 +24,6 @@ function manualSync() {
 
 /** Lets pending promise callbacks run. */
 const settle = () => new Promise((r) => setImmediate(r));
-
-function tracked(promise: Promise<void>) {
-  const state = { done: false, error: undefined as unknown };
-  promise.then(
-    () => (state.done = true),
-    (e) => (state.error = e),
-  );
-  return state;
-}
 
 describe('GroupSync', () => {
   it('does not sync when nothing was committed', async () => {

@@ -10,18 +10,10 @@ import { createUser } from '../../src/principals/users.js';
 import { openStore, type Store } from '../../src/storage/database.js';
 import { isBusy, retryWhileBusy } from '../../src/storage/sqlite-lock-wait.js';
 import { TestClock } from '../support/server.js';
+import { tracked } from '../support/tracked.js';
 
 /** Lets timers and I/O callbacks run once: a loop stalled inside a call would not get here. */
 const aTurnOfTheLoop = () => new Promise((r) => setTimeout(r, 5));
-
-function tracked<T>(promise: Promise<T>) {
-  const state = { done: false, error: undefined as unknown };
-  promise.then(
-    () => (state.done = true),
-    (e) => (state.error = e),
-  );
-  return state;
-}
 
 describe('waiting for the SQLite write lock off the event loop', () => {
   let dir: string;
