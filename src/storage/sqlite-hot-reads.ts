@@ -4,6 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { DEVICE_STATE_SQL, type DeviceStateRow, toDeviceState } from './repositories/devices.js';
 import type { HotReads } from './repositories/index.js';
 import { FIRST_PASSKEY_NAME_SQL, toUser, USER_BY_ID_SQL, type UserRow, type UserWithMfaState } from './repositories/principals.js';
+import type { ChangeWatch } from './sqlite-change-watch.js';
 import { createVersionedCache } from './sqlite-read-cache.js';
 
 /**
@@ -15,11 +16,11 @@ import { createVersionedCache } from './sqlite-read-cache.js';
  * here (docs/benchmarks.md), and the passkey by the (user_id, created_at) index.
  * Cached objects are frozen: one may serve many requests.
  */
-export function createSqliteHotReads(reader: BetterSqlite3.Database): HotReads {
+export function createSqliteHotReads(reader: BetterSqlite3.Database, watch: ChangeWatch): HotReads {
   const userById = reader.prepare(USER_BY_ID_SQL);
   const deviceState = reader.prepare(DEVICE_STATE_SQL);
   const firstPasskeyName = reader.prepare(FIRST_PASSKEY_NAME_SQL).pluck();
-  const read = createVersionedCache(reader, (id): UserWithMfaState | undefined => {
+  const read = createVersionedCache(watch, (id): UserWithMfaState | undefined => {
     const row = userById.get(id) as UserRow | undefined;
     if (!row) return undefined;
     const device = deviceState.get(id) as DeviceStateRow | undefined;

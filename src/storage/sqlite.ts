@@ -8,7 +8,9 @@ import type { Driver } from './driver.js';
 import { createKyselyQueryRunner } from './query-runner.js';
 import type { Database } from './schema.js';
 import { DurableAutocommitPlugin, GroupSync } from './sqlite-group-sync.js';
+import { type ChangeWatch, openWalIndexWatch } from './sqlite-change-watch.js';
 import { createSqliteHotReads } from './sqlite-hot-reads.js';
+import { dataVersionWatch } from './sqlite-read-cache.js';
 import { BackgroundCheckpointer } from './sqlite-checkpointer.js';
 import { LockWaitingSqliteDialect } from './sqlite-lock-wait.js';
 import { SqliteWorkerRunner } from './sqlite-worker.js';
@@ -146,6 +148,7 @@ export function openSqlite(path: string): Driver {
     plugins: groupSync ? [new DurableAutocommitPlugin(sqlite, groupSync)] : [],
   });
   let reader: BetterSqlite3.Database | undefined;
+  let changeWatch: ChangeWatch | undefined;
   return {
     kind: 'sqlite',
     db,
@@ -160,7 +163,9 @@ export function openSqlite(path: string): Driver {
     openHotReads() {
       if (inMemory) return undefined; // a second connection cannot see an in-memory database
       reader = openReader(path);
-      return createSqliteHotReads(reader);
+      // The writer has the file in WAL mode since the migrations, so its `-shm` index exists to be watched.
+      changeWatch = openWalIndexWatch(path) ?? dataVersionWatch(reader);
+      return createSqliteHotReads(reader, changeWatch);
     },
     eraseFreedPages: (work) => eraseFreedPages(sqlite, work),
     openQueryRunner: () => (inMemory ? createKyselyQueryRunner(db) : new SqliteWorkerRunner(sqlite.name)),
@@ -171,6 +176,8 @@ export function openSqlite(path: string): Driver {
       reader?.close();
       await db.destroy();
       await groupSync?.close();
+      // Last: closing its descriptor of the `-shm` would drop the locks of connections still open (sqlite-change-watch.ts).
+      changeWatch?.close();
     },
   };
 }

@@ -1,11 +1,13 @@
 // The SQLite hot-row cache never serves a row that another connection has changed or deleted.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import BetterSqlite3 from 'better-sqlite3';
 import { systemClock } from '../../src/clock.js';
 import { getMfaStatus } from '../../src/mfa/status.js';
 import { createUser, deleteUser, findUserById, setUserEnabled } from '../../src/principals/users.js';
 import { openStore, sqlitePath } from '../../src/storage/database.js';
+import { openWalIndexWatch } from '../../src/storage/sqlite-change-watch.js';
 import { toMfaStatus } from '../../src/mfa/status.js';
 import { createTestStore, testBackend, type TestStore } from '../support/store.js';
 
@@ -121,6 +123,54 @@ describe('SQLite hot reads', { concurrency: false }, () => {
       assert.deepEqual(await status(), { activated: false, turnedOn: false, username: 'cached-4' });
     } finally {
       await cli.close();
+    }
+  });
+
+  it('see a commit of another process, and of a WAL restarted after a truncating checkpoint, on the very next read', async (t) => {
+    if (testBackend() !== 'sqlite') return t.diagnostic('PostgreSQL run: no SQLite reader cache involved; covered by the SQLite run');
+    const { store, url } = testStore;
+    const file = sqlitePath(url) as string;
+    const user = await createUser(store, systemClock, { username: 'cached-5' });
+    // Another OS process, as the admin CLI is: its commit reaches this process only through the shared files.
+    const otherProcess = (sql: string) =>
+      execFileSync(
+        process.execPath,
+        ['-e', `const D = require('better-sqlite3'); const d = new D(process.argv[1]); d.exec(process.argv[2]); d.close();`, file, sql],
+        {
+          cwd: process.cwd(),
+        },
+      );
+    const enabled = async () => (await store.principals.findByIdWithMfaState(user.id))?.user.enabled;
+    assert.equal(await enabled(), true);
+    for (let i = 0; i < 3; i++) {
+      otherProcess(`update users set enabled = 0 where id = '${user.id}'`);
+      assert.equal(await enabled(), false, `round ${i}: disabled by another process`);
+      // Fold the WAL into the file and empty it: the next commit restarts the WAL from its first frame.
+      otherProcess(`pragma wal_checkpoint(TRUNCATE); update users set enabled = 1 where id = '${user.id}'`);
+      assert.equal(await enabled(), true, `round ${i}: enabled again after a restarted WAL`);
+    }
+    otherProcess(`delete from users where id = '${user.id}'`);
+    assert.equal(await store.principals.findByIdWithMfaState(user.id), undefined);
+  });
+
+  it('watch the WAL index itself on a file store (not the slower pragma), and one store closing leaves another on the same file watching', async (t) => {
+    if (testBackend() !== 'sqlite') return t.diagnostic('PostgreSQL run: no SQLite reader cache involved; covered by the SQLite run');
+    const { store, url } = testStore;
+    const file = sqlitePath(url) as string;
+    const watch = openWalIndexWatch(file);
+    assert.ok(watch, 'a store in WAL mode has a -shm index to watch');
+    const user = await createUser(store, systemClock, { username: 'cached-6' });
+    const second = await openStore(url);
+    await second.close(); // its watch's descriptor is shared with ours: closing it must not close ours
+    try {
+      assert.equal(watch.changed(), true, 'the first look is always a change');
+      assert.equal(watch.changed(), false, 'nothing committed since');
+      await setUserEnabled(store, user.id, false);
+      assert.equal(watch.changed(), true, 'a commit of the writer connection');
+      assert.equal(watch.changed(), false);
+      assert.equal((await findUserById(store, user.id))?.enabled, false);
+    } finally {
+      watch.close();
     }
   });
 });
