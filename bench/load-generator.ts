@@ -207,7 +207,8 @@ export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
   const serverPids = o.serverPid ? processTree(o.serverPid) : [];
   const server0 = o.serverPid ? cpuTicks(serverPids) : undefined;
   const t0 = performance.now();
-  await Promise.race([new Promise((r) => setTimeout(r, o.durationMs)), Promise.all(connections)]);
+  // Unref: a run that ends early (its request budget spent) must not wait out the duration before exiting.
+  await Promise.race([new Promise((r) => setTimeout(r, o.durationMs).unref()), Promise.all(connections)]);
   const seconds = (performance.now() - t0) / 1000;
   const server1 = o.serverPid ? cpuTicks(serverPids) : undefined;
   const cpu = process.cpuUsage(cpu0);
