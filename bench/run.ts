@@ -29,7 +29,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '64' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
     dir: { type: 'string', default: '.bench' },
     database: { type: 'string' },
     redis: { type: 'string' },
