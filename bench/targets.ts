@@ -23,8 +23,10 @@ export interface Target {
   sample?: { username: string; accessToken: string };
   /** How many tokens tokensFile holds, when not --tokens (the 1 k-principal store). */
   tokenCount?: number;
-  /** Measured for issue 14, item 5 only: its CPU per request against the first server's, not its ratio to bare. */
-  scaleOf?: boolean;
+  /** Measured for issue 14, item 5 only: its CPU per request against the named target's, not its ratio to bare. */
+  scaleOf?: string;
+  /** Only the reference of a scaleOf target (its figures are printed, not judged). */
+  scaleReference?: boolean;
   /** `--compare`: another tree's server, reported beside the first server rather than against bare. */
   compareOf?: boolean;
   start(): Promise<RunningTarget>;
@@ -55,7 +57,7 @@ function spawnPinned(pinning: Pinning, args: string[], logFile: string): ChildPr
   return spawn(command, rest, { stdio: ['ignore', log, log] });
 }
 
-/** Waits for the first answer; a process that gives none within 30 s is killed, not left running. */
+/** Waits for the first answer; a process that gives none within 90 s is killed, not left running (the servers start together, pinned to one core: several at once on a busy machine take long). */
 async function waitUntilAnswering(port: number, path: string, child: ChildProcess): Promise<void> {
   try {
     await firstAnswer(port, path, child);
@@ -66,7 +68,7 @@ async function waitUntilAnswering(port: number, path: string, child: ChildProces
 }
 
 async function firstAnswer(port: number, path: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the process on port ${port} exited with code ${child.exitCode}`);
     try {
@@ -77,7 +79,7 @@ async function firstAnswer(port: number, path: string, child: ChildProcess): Pro
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  throw new Error(`nothing answered on port ${port} within 30 s`);
+  throw new Error(`nothing answered on port ${port} within 90 s`);
 }
 
 function running(child: ChildProcess, port: number): RunningTarget {
