@@ -26,5 +26,9 @@ export function decodeJsonObject(segment: string): Record<string, unknown> | und
 export function isValidRs256Signature(signingInput: string, signature: string, key: KeyObject): boolean {
   if (key.type !== 'public' || key.asymmetricKeyType !== 'rsa') return false;
   if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_MODULUS_BITS) return false;
-  return verify('sha256', Buffer.from(signingInput), key, Buffer.from(signature, 'base64url'));
+  try {
+    return verify('sha256', Buffer.from(signingInput), key, Buffer.from(signature, 'base64url'));
+  } catch {
+    return false; // whatever OpenSSL refuses to even check is not a valid signature (and never a 500)
+  }
 }
