@@ -1,7 +1,7 @@
 // Compact JWS verification of our own RS256 access tokens with a synchronous crypto.verify on a KeyObject.
-// jose verifies through WebCrypto: its crypto.subtle.verify holds the event loop ~83 µs per RS256-2048 token
-// before handing the work to libuv's thread pool (145 µs until it resolves), where a synchronous
-// crypto.verify takes 46 µs in all (issue 14, item 4): the thread pool costs the loop more than it saves.
+// jose verifies through WebCrypto: measured here, its jwtVerify costs the event loop's thread ~125 µs of CPU
+// per RS256-2048 token (and the process ~200 µs, the thread pool included), where a synchronous crypto.verify
+// with these checks costs ~55–65 µs in all (issue 14, item 4): the thread pool costs the loop more than it saves.
 // jose has no synchronous API, so the few JWS/JWT rules that apply to our tokens are written out here and
 // the hostile-token tests (test/tokens/hostile-tokens.test.ts) hold them to jose's refusals and beyond.
 import { type KeyObject, verify } from 'node:crypto';
