@@ -2,7 +2,6 @@
 import pino from 'pino';
 import { buildApp } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { scavengeOnMainThreadWhenOneCpu } from '../ops/scavenge-on-one-core.js';
 import { createServices } from '../services.js';
 import { printDevQuickstart } from './dev-quickstart.js';
 import { isClusterWorker, isFirstWorker, runClusterPrimary } from './serve-cluster.js';
@@ -29,8 +28,6 @@ export async function serveCommand(args: string[], io: CliIo): Promise<void> {
     await runClusterPrimary(config, logger, masterKey.key);
     return;
   }
-  // Before the heap grows: on a single CPU, young-generation GC pauses are shorter without helper threads.
-  if (scavengeOnMainThreadWhenOneCpu()) logger.info('one CPU available: young-generation GC runs on the main thread only');
   const services = await createServices(config, { masterKey: masterKey.key });
   const app = await buildApp(services, { logger });
   const address = await app.listen({ host: config.host, port: config.port });
