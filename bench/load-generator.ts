@@ -23,6 +23,13 @@ export interface LoadOptions {
   maxRequests: number;
   /** The server's pid, to report how busy its core was while measured (its child processes included: --workers). */
   serverPid?: number;
+  /**
+   * Open loop: send this many requests a second on a fixed schedule, whether or not earlier ones were answered
+   * (`connections` is then the most in flight at once; a request due while all are busy waits for one). Latency
+   * is counted from the request's scheduled time, so a stalled server shows in it. Without it: a closed loop,
+   * each connection sending its next request when the previous one is answered.
+   */
+  ratePerSecond?: number;
 }
 
 export interface LoadResult {
@@ -41,6 +48,11 @@ export interface LoadResult {
   serverCpuPercent?: number;
   generatorCpuPercent: number;
   stoppedEarly: boolean;
+  /** Open loop only: the rate asked for, and how many requests had to wait for a free connection past their time. */
+  offeredRps?: number;
+  queuedRequests?: number;
+  /** Open loop only: requests due in the window that were not answered by its end (not in the latency figures). */
+  unansweredAtEnd?: number;
 }
 
 const BUCKET_US = 10; // latency histogram resolution
@@ -130,23 +142,95 @@ function buildRequests(o: LoadOptions): { count: number; next(index: number): Bu
   return { count: requests.length, next: (index) => requests[index] };
 }
 
+/** Latencies and statuses of the measured requests, and the figures made of them. */
+class Recorder {
+  private readonly histogram = new Uint32Array(BUCKETS);
+  private readonly statuses = new Map<number, number>();
+  measured = 0;
+
+  record(status: number, latencyUs: number): void {
+    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+    this.histogram[Math.min(BUCKETS - 1, Math.floor(latencyUs / BUCKET_US))]!++;
+    this.measured++;
+  }
+
+  private percentile(p: number): number {
+    const rank = Math.ceil((p / 100) * this.measured);
+    let seen = 0;
+    for (let i = 0; i < BUCKETS; i++) {
+      seen += this.histogram[i]!;
+      if (seen >= rank && seen > 0) return ((i + 1) * BUCKET_US) / 1000;
+    }
+    return 0;
+  }
+
+  figures(seconds: number) {
+    let maxBucket = 0;
+    for (let i = 0; i < BUCKETS; i++) if (this.histogram[i]) maxBucket = i;
+    return {
+      requests: this.measured,
+      seconds,
+      rps: this.measured / seconds,
+      p50Ms: this.percentile(50),
+      p90Ms: this.percentile(90),
+      p99Ms: this.percentile(99),
+      maxMs: ((maxBucket + 1) * BUCKET_US) / 1000,
+      statuses: Object.fromEntries([...this.statuses].map(([k, v]) => [String(k), v])),
+      non2xx: [...this.statuses].filter(([status]) => status < 200 || status > 299).reduce((sum, [, n]) => sum + n, 0),
+    };
+  }
+}
+
+/** A keep-alive connection's answers, one at a time: calls `answered(status)` when a whole response has arrived. */
+function responseReader(answered: (status: number) => void): (chunk: Buffer) => void {
+  let pending: Buffer = Buffer.alloc(0);
+  return (chunk) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    const headerEnd = pending.indexOf('\r\n\r\n');
+    if (headerEnd < 0) return;
+    const head = pending.toString('latin1', 0, headerEnd);
+    const lengthMatch = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    if (!lengthMatch) throw new Error(`response without content-length: ${head.split('\r\n', 1)[0]}`);
+    const total = headerEnd + 4 + Number(lengthMatch[1]);
+    if (pending.length < total) return;
+    pending = pending.subarray(total);
+    answered(Number(head.slice(9, 12)));
+  };
+}
+
+/** The server's and this process's CPU over the measured window. */
+function cpuWindow(o: LoadOptions) {
+  const cpu0 = process.cpuUsage();
+  const serverPids = o.serverPid ? processTree(o.serverPid) : [];
+  const server0 = o.serverPid ? cpuTicks(serverPids) : undefined;
+  return (seconds: number) => {
+    const server1 = o.serverPid ? cpuTicks(serverPids) : undefined;
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      ...(server0 !== undefined && server1 !== undefined ? { serverCpuPercent: (server1 - server0) / seconds } : {}),
+      generatorCpuPercent: ((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 100,
+    };
+  };
+}
+
 export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
+  return o.ratePerSecond === undefined ? generateClosedLoad(o) : generateOpenLoad(o, o.ratePerSecond);
+}
+
+async function generateClosedLoad(o: LoadOptions): Promise<LoadResult> {
   const requests = buildRequests(o);
   const perToken = new Uint32Array(requests.count);
-  const histogram = new Uint32Array(BUCKETS);
-  const statuses = new Map<number, number>();
+  const recorder = new Recorder();
   let sent = 0;
   let rotation = 0;
   let measuring = false;
   let running = true;
   let stoppedEarly = false;
-  let measured = 0;
   let socketErrors = 0;
 
   const startConnection = (): Promise<void> =>
     new Promise((resolve) => {
       let socket: Socket;
-      let pending: Buffer = Buffer.alloc(0);
       let sentAt = 0;
       const send = () => {
         if (!running || sent >= o.maxRequests) {
@@ -169,27 +253,14 @@ export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
         socket.write(request);
       };
       const open = () => {
-        pending = Buffer.alloc(0);
         socket = connect({ port: o.port, host: '127.0.0.1', noDelay: true }, send);
-        socket.on('data', (chunk: Buffer) => {
-          pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-          const headerEnd = pending.indexOf('\r\n\r\n');
-          if (headerEnd < 0) return;
-          const head = pending.toString('latin1', 0, headerEnd);
-          const lengthMatch = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-          if (!lengthMatch) throw new Error(`response without content-length: ${head.split('\r\n', 1)[0]}`);
-          const total = headerEnd + 4 + Number(lengthMatch[1]);
-          if (pending.length < total) return;
-          const latencyUs = (performance.now() - sentAt) * 1000;
-          pending = pending.subarray(total);
-          if (measuring) {
-            const status = Number(head.slice(9, 12));
-            statuses.set(status, (statuses.get(status) ?? 0) + 1);
-            histogram[Math.min(BUCKETS - 1, Math.floor(latencyUs / BUCKET_US))]!++;
-            measured++;
-          }
-          send();
-        });
+        socket.on(
+          'data',
+          responseReader((status) => {
+            if (measuring) recorder.record(status, (performance.now() - sentAt) * 1000);
+            send();
+          }),
+        );
         socket.on('error', () => socketErrors++);
         socket.on('close', () => {
           // The server may close an idle or refused connection; keep the connection count steady.
@@ -203,47 +274,135 @@ export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
   const connections = Array.from({ length: o.connections }, startConnection);
   await new Promise((r) => setTimeout(r, o.warmupMs));
   measuring = true;
-  const cpu0 = process.cpuUsage();
-  const serverPids = o.serverPid ? processTree(o.serverPid) : [];
-  const server0 = o.serverPid ? cpuTicks(serverPids) : undefined;
+  const cpu = cpuWindow(o);
   const t0 = performance.now();
   // Unref: a run that ends early (its request budget spent) must not wait out the duration before exiting.
   await Promise.race([new Promise((r) => setTimeout(r, o.durationMs).unref()), Promise.all(connections)]);
   const seconds = (performance.now() - t0) / 1000;
-  const server1 = o.serverPid ? cpuTicks(serverPids) : undefined;
-  const cpu = process.cpuUsage(cpu0);
+  const cpuFigures = cpu(seconds);
   measuring = false;
   running = false;
   await Promise.all(connections);
-
-  const percentile = (p: number): number => {
-    const rank = Math.ceil((p / 100) * measured);
-    let seen = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      seen += histogram[i]!;
-      if (seen >= rank && seen > 0) return ((i + 1) * BUCKET_US) / 1000;
-    }
-    return 0;
-  };
-  let maxBucket = 0;
-  for (let i = 0; i < BUCKETS; i++) if (histogram[i]) maxBucket = i;
-  const statusObject = Object.fromEntries([...statuses].map(([k, v]) => [String(k), v]));
-  const non2xx = [...statuses].filter(([status]) => status < 200 || status > 299).reduce((sum, [, n]) => sum + n, 0);
   return {
-    requests: measured,
-    seconds,
-    rps: measured / seconds,
-    p50Ms: percentile(50),
-    p90Ms: percentile(90),
-    p99Ms: percentile(99),
-    maxMs: ((maxBucket + 1) * BUCKET_US) / 1000,
-    statuses: statusObject,
-    non2xx,
+    ...recorder.figures(seconds),
     socketErrors,
     maxPerToken: perToken.reduce((a, b) => Math.max(a, b), 0),
-    ...(server0 !== undefined && server1 !== undefined ? { serverCpuPercent: (server1 - server0) / seconds } : {}),
-    generatorCpuPercent: ((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 100,
+    ...cpuFigures,
     stoppedEarly,
+  };
+}
+
+/**
+ * Open loop: a 1 ms ticker releases the requests whose time has come (`rate` per second from the start); each
+ * goes out on an idle connection, or waits in order for the next one to be freed. Latency runs from the
+ * scheduled time, so time spent waiting for a busy server counts (no coordinated omission); it includes the
+ * ticker's own lateness too (up to about a millisecond), so read open-loop latencies as upper bounds.
+ */
+async function generateOpenLoad(o: LoadOptions, rate: number): Promise<LoadResult> {
+  const requests = buildRequests(o);
+  const perToken = new Uint32Array(requests.count);
+  const recorder = new Recorder();
+  const due: number[] = []; // scheduled times of requests not yet sent
+  const idle: Socket[] = [];
+  let scheduled = 0;
+  let sent = 0;
+  let rotation = 0;
+  let queued = 0;
+  let socketErrors = 0;
+  let stoppedEarly = false;
+  let running = true;
+  let measureFrom = Infinity;
+  let measureUntil = Infinity;
+  let open = 0;
+  const sockets = new Set<Socket & { scheduledAt?: number }>();
+  let allClosed: () => void = () => {};
+
+  /** `waited`: called when a connection came free, so whatever goes out now had been waiting for one. */
+  const dispatch = (waited: boolean) => {
+    while (running && due.length > 0 && idle.length > 0) {
+      if (sent >= o.maxRequests) {
+        stoppedEarly = true;
+        due.length = 0;
+        return;
+      }
+      let request: Buffer | undefined;
+      for (let tries = 0; request === undefined && tries < requests.count; tries++) request = requests.next(rotation++ % requests.count);
+      if (request === undefined) {
+        stoppedEarly = true;
+        due.length = 0;
+        return;
+      }
+      const socket = idle.pop() as Socket & { scheduledAt?: number };
+      const scheduledAt = due.shift() as number;
+      if (waited) queued++;
+      socket.scheduledAt = scheduledAt;
+      sent++;
+      perToken[(rotation - 1) % requests.count]!++;
+      socket.write(request);
+    }
+  };
+  const openConnection = () => {
+    open++;
+    const socket: Socket & { scheduledAt?: number } = connect({ port: o.port, host: '127.0.0.1', noDelay: true }, () => {
+      idle.push(socket);
+      dispatch(true);
+    });
+    sockets.add(socket);
+    socket.on(
+      'data',
+      responseReader((status) => {
+        const scheduledAt = socket.scheduledAt as number;
+        socket.scheduledAt = undefined;
+        if (scheduledAt >= measureFrom && scheduledAt <= measureUntil) recorder.record(status, (performance.now() - scheduledAt) * 1000);
+        if (!running) return void socket.end();
+        idle.push(socket);
+        dispatch(true);
+      }),
+    );
+    socket.on('error', () => socketErrors++);
+    socket.on('close', () => {
+      open--;
+      sockets.delete(socket);
+      const at = idle.indexOf(socket);
+      if (at >= 0) idle.splice(at, 1);
+      if (running) openConnection();
+      else if (open === 0) allClosed();
+    });
+  };
+  for (let i = 0; i < o.connections; i++) openConnection();
+
+  const start = performance.now();
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    for (const target = Math.floor(((now - start) / 1000) * rate); scheduled < target; scheduled++) due.push(start + (scheduled * 1000) / rate);
+    dispatch(false);
+  }, 1);
+  await new Promise((r) => setTimeout(r, o.warmupMs));
+  measureFrom = performance.now();
+  const cpu = cpuWindow(o);
+  await new Promise((r) => setTimeout(r, o.durationMs));
+  measureUntil = performance.now();
+  const seconds = (measureUntil - measureFrom) / 1000;
+  const cpuFigures = cpu(seconds);
+  clearInterval(ticker);
+  running = false;
+  // Scheduled in the window but never sent, or sent and not answered by its end: reported, not timed.
+  const unanswered = due.filter((scheduledAt) => scheduledAt <= measureUntil).length + [...sockets].filter((s) => s.scheduledAt !== undefined).length;
+  due.length = 0;
+  const closed = new Promise<void>((r) => (allClosed = r));
+  idle.splice(0).forEach((socket) => socket.end());
+  // Busy connections end once answered (above); one that is not answered within 2 s is dropped.
+  await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+  for (const socket of sockets) socket.destroy();
+  return {
+    ...recorder.figures(seconds),
+    socketErrors,
+    maxPerToken: perToken.reduce((a, b) => Math.max(a, b), 0),
+    ...cpuFigures,
+    stoppedEarly,
+    offeredRps: rate,
+    queuedRequests: queued,
+    unansweredAtEnd: unanswered,
   };
 }
 

@@ -1,5 +1,5 @@
 // The keys one process trusts and signs with, kept in step with the store through its key generation.
-import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import type { Clock } from '../clock.js';
 import { openSecret } from '../secrets/sealed-box.js';
@@ -19,6 +19,8 @@ interface TrustedKey {
   alg: SigningKeyAlgorithm;
   jwk: JWK;
   key: KeyObjectLike;
+  /** The same public key as a node:crypto KeyObject: access tokens are verified with it synchronously. */
+  publicKey: KeyObject;
   retiredAt: number | null;
 }
 
@@ -72,7 +74,13 @@ export class KeyRing {
       if (this.isExpiredRetiree(retiredAt)) continue;
       const jwk = toPublicJwk(JSON.parse(publicJwk) as JWK);
       const cached = this.publicKeys.get(kid);
-      next.set(kid, { alg, jwk, key: cached?.key ?? (await importJWK(jwk, alg)), retiredAt });
+      next.set(kid, {
+        alg,
+        jwk,
+        key: cached?.key ?? (await importJWK(jwk, alg)),
+        publicKey: cached?.publicKey ?? createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }),
+        retiredAt,
+      });
       if (!signers.has(alg) && retiredAt === null) {
         const current = this.signers.get(alg);
         signers.set(alg, current?.kid === kid ? current : await this.openSigner(kid, alg, privateJwk));
@@ -149,6 +157,12 @@ export class KeyRing {
   async verificationKey(kid: string): Promise<KeyObjectLike | undefined> {
     const found = await this.trustedKey(kid);
     return found?.alg === SIGNING_ALGORITHM ? found.key : undefined;
+  }
+
+  /** verificationKey() as a node:crypto KeyObject, for the synchronous crypto.verify of jws-verifier.ts. */
+  async accessTokenKey(kid: string): Promise<KeyObject | undefined> {
+    const found = await this.trustedKey(kid);
+    return found?.alg === SIGNING_ALGORITHM ? found.publicKey : undefined;
   }
 
   /** The key and algorithm that verify an ID token we signed (logout's id_token_hint): RSA or EC. */

@@ -44,10 +44,10 @@ describe('the EC signing key', () => {
     const claims = userClaims(server, user);
     const forged = [
       // Honest about its algorithm: ES256 with the EC kid.
-      signCompactJws({ alg: 'ES256', typ: 'JWT', kid: ec.kid }, claims, ec.privateKey),
+      await signCompactJws({ alg: 'ES256', typ: 'JWT', kid: ec.kid }, claims, ec.privateKey),
     ];
     // And one that claims RS256 but names the EC kid: the kid alone must not find a key.
-    const rsaShaped = signCompactJws({ alg: 'ES256', typ: 'JWT', kid: ec.kid }, claims, ec.privateKey).split('.');
+    const rsaShaped = (await signCompactJws({ alg: 'ES256', typ: 'JWT', kid: ec.kid }, claims, ec.privateKey)).split('.');
     const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: ec.kid })).toString('base64url');
     forged.push([header, rsaShaped[1], rsaShaped[2]].join('.'));
     for (const token of forged) {

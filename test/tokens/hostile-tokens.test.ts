@@ -1,7 +1,7 @@
 // The hostile csp-auth-token cases of the security guide, each a 401 through a real socket.
 // Where plain `jose` would accept the token, the test shows that too: the refusal is our own check.
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHmac, sign } from 'node:crypto';
 import { exportSPKI, generateKeyPair, exportJWK, jwtVerify } from 'jose';
 import { after, before, describe, it } from 'node:test';
 import type { User } from '../../src/principals/users.js';
@@ -178,5 +178,69 @@ describe('hostile csp-auth-token values', () => {
     );
     const [, payload, signature] = validToken.split('.') as [string, string, string];
     assert.equal(await refused(`${Buffer.from('{not json').toString('base64url')}.${payload}.${signature}`), 'invalid_token');
+  });
+  /** Header and payload exactly as given (any JSON, not only objects), signed RS256 with the server's own key. */
+  const signedRaw = async (header: unknown, payloadJson: string) => {
+    const { privateKey } = await server.services.keys.signingKey();
+    const input = `${b64json(header)}.${Buffer.from(payloadJson).toString('base64url')}`;
+    return `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
+  };
+
+  it('refuses a b64 header, false or true, although jose alone accepts it (without crit it ignores b64)', async () => {
+    for (const b64 of [false, true]) {
+      const token = await craftToken(server, user, { header: { b64 } });
+      await joseAloneAccepts(token);
+      assert.equal(await refused(token), 'invalid_token', `b64: ${b64}`);
+    }
+  });
+
+  it('refuses a header or payload that is valid JSON but not an object, signed with our key', async () => {
+    const { kid } = await server.services.keys.signingKey();
+    for (const payload of ['[]', '"a string"', '42', 'null', 'true'])
+      assert.equal(await refused(await signedRaw({ alg: 'RS256', typ: 'JWT', kid }, payload)), 'invalid_token', payload);
+    const claims = JSON.stringify(userClaims(server, user));
+    for (const header of [['RS256'], 'RS256', null]) assert.equal(await refused(await signedRaw(header, claims)), 'invalid_token', JSON.stringify(header));
+    // The baseline of this helper: the same bytes with an object header pass.
+    assert.equal((await server.call(STATUS, { token: await signedRaw({ alg: 'RS256', typ: 'JWT', kid }, claims) })).status, 200);
+  });
+
+  it('refuses another issuer, and exp, iat or nbf that are not numbers, and an nbf in the future', async () => {
+    const now = Math.floor(server.services.clock.now() / 1000);
+    const cases: Record<string, unknown>[] = [
+      { iss: 'https://evil.example/csp/gateway/am/api' },
+      { iss: undefined },
+      { iss: [server.services.config.issuer] },
+      { exp: String(now + 600) },
+      { iat: String(now) },
+      { nbf: String(now) },
+      { nbf: now + 600 },
+      { exp: null },
+    ];
+    for (const claims of cases) assert.equal(await refused(await craftToken(server, user, { claims })), 'invalid_token', JSON.stringify(claims));
+    // An nbf in the past and one within the clock tolerance are fine.
+    for (const nbf of [now - 60, now + 10])
+      assert.equal((await server.call(STATUS, { token: await craftToken(server, user, { claims: { nbf } }) })).status, 200);
+  });
+
+  it('answers token_expired for an expired token and for one issued too long ago, invalid_token for one issued too far ahead', async () => {
+    const now = Math.floor(server.services.clock.now() / 1000);
+    const ttl = server.services.config.accessTokenTtlSeconds;
+    assert.equal(await refused(await craftToken(server, user, { claims: { iat: now - ttl - 120, exp: now - 60 } })), 'token_expired');
+    // Within the 30 s tolerance it still passes; an iat just inside the tolerance ahead too.
+    assert.equal((await server.call(STATUS, { token: await craftToken(server, user, { claims: { iat: now - ttl - 10, exp: now - 10 } }) })).status, 200);
+    assert.equal((await server.call(STATUS, { token: await craftToken(server, user, { claims: { iat: now + 20, exp: now + 20 + ttl } }) })).status, 200);
+    assert.equal(await refused(await craftToken(server, user, { claims: { iat: now + 120, exp: now + 120 + ttl } })), 'invalid_token');
+  });
+
+  it('refuses a signature of the wrong length and one made by PS256 under RS256 (same key, other padding)', async () => {
+    const [head, payload, signature] = validToken.split('.') as [string, string, string];
+    const bytes = Buffer.from(signature, 'base64url');
+    assert.equal(await refused(`${head}.${payload}.${bytes.subarray(0, 255).toString('base64url')}`), 'invalid_token');
+    assert.equal(await refused(`${head}.${payload}.${Buffer.concat([Buffer.alloc(1), bytes]).toString('base64url')}`), 'invalid_token');
+    const { privateKey } = await server.services.keys.signingKey();
+    const { constants } = await import('node:crypto');
+    const input = `${head}.${payload}`;
+    const pss = sign('sha256', Buffer.from(input), { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING }).toString('base64url');
+    assert.equal(await refused(`${input}.${pss}`), 'invalid_token');
   });
 });
