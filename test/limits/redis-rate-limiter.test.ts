@@ -13,7 +13,7 @@ import { eventually, sharedServerUrls } from '../support/infra.js';
 describe('RedisRateLimiter', () => {
   let client: FixedWindowRedis;
   before(async () => {
-    client = defineFixedWindow(new Redis(process.env.PRINCIPAL_MFA_TEST_REDIS_URL ?? sharedServerUrls().redis));
+    client = defineFixedWindow(new Redis(process.env.PRINCIPAL_MFA_TEST_REDIS_URL ?? sharedServerUrls().redis, { enableAutoPipelining: true }));
     await eventually(async () => client.status === 'ready', 10_000, 'redis connection');
   });
   after(() => client.disconnect());
@@ -42,6 +42,16 @@ describe('RedisRateLimiter', () => {
     const later = await l.consume('alice');
     assert.equal(later.resetSeconds, 4);
     assert.ok((await client.pttl(`${prefix}alice`)) <= 4_000);
+  });
+
+  test('counts events sent together (one pipelined write) each exactly once', async () => {
+    const { prefix, limiter: l } = limiter(50);
+    const decisions = await Promise.all(Array.from({ length: 20 }, () => l.consume('alice')));
+    assert.deepEqual(
+      decisions.map((d) => d.remaining).sort((a, b) => a - b),
+      Array.from({ length: 20 }, (_, i) => 30 + i),
+    );
+    assert.equal(await client.get(`${prefix}alice`), '20');
   });
 
   test('refuses past the limit, counts refused events too, and announces each refusal', async () => {
