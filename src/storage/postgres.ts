@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Driver } from './driver.js';
 import { createKyselyQueryRunner } from './query-runner.js';
 import type { HotReads } from './repositories/index.js';
+import { type BatchedStatement, createBatchedRead } from './postgres-batched-read.js';
 import { type HotStatement, readHotRow } from './postgres-hot-read.js';
 import { type DeviceState, type DeviceStateRow, toDeviceState } from './repositories/devices.js';
 import {
@@ -64,13 +65,16 @@ const USER_BY_ID: HotStatement<User> = {
   text: `select ${USER_COLUMN_LIST} from users where users.id = $1`,
   toRow: (v) => toUser(userRow(v)),
 };
-/** The gate's read: the user, its device state and its first passkey's name in one round trip. */
-const USER_WITH_MFA_STATE: HotStatement<UserWithMfaState> = {
-  name: 'principal-mfa:user-with-mfa-state',
+/**
+ * The gate's read: the user, its device state and its first passkey's name in one round trip, for every user whose
+ * request was read in the same event-loop turn (postgres-batched-read.ts). The key (users.id) comes first.
+ */
+const USERS_WITH_MFA_STATE: BatchedStatement<UserWithMfaState> = {
+  name: 'principal-mfa:users-with-mfa-state',
   text:
     `select ${USER_COLUMN_LIST}, mfa_devices.device_name, mfa_devices.activated_at, mfa_devices.turned_on, ` +
     `(${FIRST_PASSKEY_NAME_SQL.replace('user_id = ?', 'user_id = users.id')}) as first_passkey_name ` +
-    'from users left join mfa_devices on mfa_devices.user_id = users.id where users.id = $1',
+    'from users left join mfa_devices on mfa_devices.user_id = users.id where users.id = any($1::varchar[])',
   toRow: (v) =>
     toUserWithMfaState({
       id: v[0],
@@ -97,7 +101,7 @@ function createPostgresHotReads(pool: pg.Pool): HotReads {
   return {
     findUserById: (id) => readHotRow(pool, USER_BY_ID, [id]),
     findDeviceState: (userId) => readHotRow(pool, DEVICE_STATE, [userId]),
-    findUserWithMfaState: (id) => readHotRow(pool, USER_WITH_MFA_STATE, [id]),
+    findUserWithMfaState: createBatchedRead(pool, USERS_WITH_MFA_STATE),
   };
 }
 
