@@ -33,9 +33,6 @@ export function createRedisLimits(config: LimitsConfig & Pick<Config, 'redisUrl'
     maxRetriesPerRequest: 0,
     retryStrategy: (attempt) => Math.min(attempt * 100, REDIS_LIMITS.maxReconnectDelayMs),
     lazyConnect: false,
-    // The commands of one event-loop turn (the limit calls of every request read in it) go out in one write, and
-    // their replies come back in one read, while the previous batch is on its way: fewer syscalls per request.
-    enableAutoPipelining: true,
   });
   // Connection errors are expected during an outage and handled per call; an unheard 'error'
   // event would only print noise.

@@ -13,7 +13,7 @@ import { eventually, sharedServerUrls } from '../support/infra.js';
 describe('RedisRateLimiter', () => {
   let client: FixedWindowRedis;
   before(async () => {
-    client = defineFixedWindow(new Redis(process.env.PRINCIPAL_MFA_TEST_REDIS_URL ?? sharedServerUrls().redis, { enableAutoPipelining: true }));
+    client = defineFixedWindow(new Redis(process.env.PRINCIPAL_MFA_TEST_REDIS_URL ?? sharedServerUrls().redis));
     await eventually(async () => client.status === 'ready', 10_000, 'redis connection');
   });
   after(() => client.disconnect());
@@ -44,7 +44,7 @@ describe('RedisRateLimiter', () => {
     assert.ok((await client.pttl(`${prefix}alice`)) <= 4_000);
   });
 
-  test('counts events sent together (one pipelined write) each exactly once', async () => {
+  test('counts events of one turn (one script call) each exactly once, a key repeated included', async () => {
     const { prefix, limiter: l } = limiter(50);
     const decisions = await Promise.all(Array.from({ length: 20 }, () => l.consume('alice')));
     assert.deepEqual(
@@ -102,7 +102,19 @@ describe('RedisRateLimiter', () => {
     assert.equal(fallback.allowed, true);
     assert.equal(fallback.limit, 1, 'the fallback’s own count');
     assert.equal((await insured.limiter.consume('alice')).allowed, false, 'the fallback limits too: no bypass');
-    await assert.rejects(bare.limiter.consume('alice'), /not an integer/);
+    await assert.rejects(bare.limiter.consume('alice'), /not a counter/);
+  });
+
+  test('fails only the event Redis could not count: the others sent with it are counted', async () => {
+    const { prefix, limiter: l } = limiter(10);
+    await client.set(`${prefix}broken`, 'not a number');
+    const [before, broken, after] = await Promise.allSettled([l.consume('alice'), l.consume('broken'), l.consume('alice')]);
+    assert.deepEqual(
+      [before, after].map((r) => r.status === 'fulfilled' && r.value.remaining),
+      [9, 8],
+    );
+    assert.equal(broken.status, 'rejected');
+    assert.equal(await client.get(`${prefix}alice`), '2');
   });
 
   test('does not wait for an unconnected Redis: the fallback answers at once, or the call rejects', async () => {
