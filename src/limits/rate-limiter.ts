@@ -1,5 +1,4 @@
-// Fixed-window rate limits behind one interface: in memory by default, Redis when copies share limits.
-import { type RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+// Fixed-window rate limits behind one interface: in memory by default, Redis (redis-rate-limiter.ts) when copies share limits.
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -26,49 +25,10 @@ export interface RateLimiter {
   consumeNow?(key: string): RateLimitDecision;
 }
 
-type FlexibleLimiter = Pick<RateLimiterMemory, 'consume' | 'points' | 'duration'>;
-
-/** Adapts any rate-limiter-flexible limiter (memory, Redis, …) to our interface. */
-export class FlexibleRateLimiter implements RateLimiter {
-  readonly limit: number;
-  readonly windowSeconds: number;
-
-  constructor(
-    readonly policy: string,
-    private readonly inner: FlexibleLimiter,
-    /** Told of every refusal (the `rate_limited` event). */
-    private readonly onRefused?: () => void,
-  ) {
-    this.limit = inner.points;
-    this.windowSeconds = inner.duration;
-  }
-
-  async consume(key: string): Promise<RateLimitDecision> {
-    try {
-      return this.decision(await this.inner.consume(key), true);
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      this.onRefused?.();
-      return this.decision(rejection, false);
-    }
-  }
-
-  private decision(res: RateLimiterRes, allowed: boolean): RateLimitDecision {
-    return {
-      allowed,
-      limit: this.limit,
-      remaining: Math.max(0, res.remainingPoints),
-      resetSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
-      windowSeconds: this.windowSeconds,
-      policy: this.policy,
-    };
-  }
-}
-
 /**
  * In-process fixed window per key with the same semantics as RateLimiterMemory (the window opens at a
- * key's first event; refused events still count). Used instead of it because it sits on every MFA
- * request: `npm run bench` measured RateLimiterMemory.consume at ~5 µs (a promise, a result object
+ * key's first event; refused events still count), as RedisRateLimiter's script does in Redis. Used instead of it
+ * because it sits on every MFA request: `npm run bench` measured RateLimiterMemory.consume at ~5 µs (a promise, a result object
  * and a timer per key) against ~0.5 µs for this map. Expired windows are swept once per window.
  */
 export class MemoryRateLimiter implements RateLimiter {

@@ -2,11 +2,11 @@
 // When Redis is unreachable: request and failed-auth limits fall back to this process's memory
 // (status reads keep working), passcode attempts fail closed (503), and reconnection is automatic.
 import { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
 import type { Events } from '../events/events.js';
 import { announceRefusals, API_TOKEN_EXCHANGE_POLICY, guardPasscodes, type Limits, type LimitsConfig } from './policies.js';
-import { FlexibleRateLimiter } from './rate-limiter.js';
+import { MemoryRateLimiter } from './rate-limiter.js';
+import { defineFixedWindow, RedisRateLimiter } from './redis-rate-limiter.js';
 
 /** Bounds so that a slow or absent Redis costs a request milliseconds, not seconds. */
 export const REDIS_LIMITS = {
@@ -39,18 +39,18 @@ export function createRedisLimits(config: LimitsConfig & Pick<Config, 'redisUrl'
   client.on('error', () => undefined);
 
   const refused = announceRefusals(events);
+  const counter = defineFixedWindow(client);
+  // Keys as rate-limiter-flexible laid them out (`${prefix}:${name}:${key}`), so copies of an older release share
+  // the same counters during a rolling upgrade.
   const shared = (name: string, points: number, insured: boolean, onRefused: () => void) =>
-    new FlexibleRateLimiter(
+    new RedisRateLimiter(
       name,
-      new RateLimiterRedis({
-        storeClient: client,
-        keyPrefix: `${prefix}:${name}`,
-        points,
-        duration: 60,
-        rejectIfRedisNotReady: true,
-        // The fallback counts per process only: a bounded degradation, not a bypass.
-        insuranceLimiter: insured ? new RateLimiterMemory({ points, duration: 60 }) : undefined,
-      }),
+      points,
+      60,
+      counter,
+      `${prefix}:${name}:`,
+      // The fallback counts per process only: a bounded degradation, not a bypass.
+      insured ? new MemoryRateLimiter(name, points, 60, Date.now, onRefused) : undefined,
       onRefused,
     );
 

@@ -4,13 +4,17 @@ import pg from 'pg';
 import type { Driver } from './driver.js';
 import { createKyselyQueryRunner } from './query-runner.js';
 import type { HotReads } from './repositories/index.js';
+import { type BatchedStatement, createBatchedRead } from './postgres-batched-read.js';
+import { type HotStatement, readHotRow } from './postgres-hot-read.js';
+import { type DeviceState, type DeviceStateRow, toDeviceState } from './repositories/devices.js';
 import {
   FIRST_PASSKEY_NAME_SQL,
   toUser,
   toUserWithMfaState,
-  USER_BY_ID_SQL,
+  type User,
   USER_COLUMNS,
   type UserRow,
+  type UserWithMfaState,
   type UserWithMfaStateRow,
 } from './repositories/principals.js';
 import type { Database } from './schema.js';
@@ -46,38 +50,58 @@ const types = {
 
 /**
  * The hot reads as named prepared statements: parsed and planned once per connection instead of on every
- * request. The same statements as SQLite's, in PostgreSQL's placeholder syntax; each config object is built
- * once (pg copies it per query and takes the values apart).
+ * request. The same statements as SQLite's, in PostgreSQL's placeholder syntax, run as hot-read submittables
+ * (postgres-hot-read.ts): no row description per execution, columns mapped by position. The mappers take the
+ * numbers as text; toUser and toDeviceState convert them with Number() as they do for every driver.
  */
-const USER_BY_ID = { name: 'principal-mfa:user-by-id', text: USER_BY_ID_SQL.replace('?', '$1') };
-/** The gate's read: the user, its device state and its first passkey's name in one round trip. */
-const USER_WITH_MFA_STATE = {
-  name: 'principal-mfa:user-with-mfa-state',
-  text:
-    `select ${USER_COLUMNS.map((c) => `users.${c}`).join(', ')}, mfa_devices.device_name, mfa_devices.activated_at, mfa_devices.turned_on, ` +
-    `(${FIRST_PASSKEY_NAME_SQL.replace('user_id = ?', 'user_id = users.id')}) as first_passkey_name ` +
-    'from users left join mfa_devices on mfa_devices.user_id = users.id where users.id = $1',
+const USER_COLUMN_LIST = USER_COLUMNS.map((c) => `users.${c}`).join(', ');
+
+/** A user row from columns in USER_COLUMNS order, the values as PostgreSQL sent them (text). */
+const userRow = (v: (string | null)[]) =>
+  ({ id: v[0], username: v[1], domain: v[2], org_id: v[3], enabled: v[4], password_hash: v[5], issuer: v[6], subject: v[7] }) as unknown as UserRow;
+
+const USER_BY_ID: HotStatement<User> = {
+  name: 'principal-mfa:user-by-id',
+  text: `select ${USER_COLUMN_LIST} from users where users.id = $1`,
+  toRow: (v) => toUser(userRow(v)),
 };
-/** Columns named after DeviceState's fields (and `turned_on = 1` a boolean here): the row is the domain object, nothing to map. */
-const DEVICE_STATE = {
+/**
+ * The gate's read: the user, its device state and its first passkey's name in one round trip, for every user whose
+ * request was read in the same event-loop turn (postgres-batched-read.ts). The key (users.id) comes first.
+ */
+const USERS_WITH_MFA_STATE: BatchedStatement<UserWithMfaState> = {
+  name: 'principal-mfa:users-with-mfa-state',
+  text:
+    `select ${USER_COLUMN_LIST}, mfa_devices.device_name, mfa_devices.activated_at, mfa_devices.turned_on, ` +
+    `(${FIRST_PASSKEY_NAME_SQL.replace('user_id = ?', 'user_id = users.id')}) as first_passkey_name ` +
+    'from users left join mfa_devices on mfa_devices.user_id = users.id where users.id = any($1::varchar[])',
+  toRow: (v) =>
+    toUserWithMfaState({
+      id: v[0],
+      username: v[1],
+      domain: v[2],
+      org_id: v[3],
+      enabled: v[4],
+      password_hash: v[5],
+      issuer: v[6],
+      subject: v[7],
+      device_name: v[8],
+      activated_at: v[9],
+      turned_on: v[10],
+      first_passkey_name: v[11],
+    } as unknown as UserWithMfaStateRow),
+};
+const DEVICE_STATE: HotStatement<DeviceState> = {
   name: 'principal-mfa:device-state',
-  text: 'select device_name as "deviceName", activated_at as "activatedAt", turned_on = 1 as "turnedOn" from mfa_devices where user_id = $1',
+  text: 'select device_name, activated_at, turned_on from mfa_devices where user_id = $1',
+  toRow: (v) => toDeviceState({ device_name: v[0], activated_at: v[1], turned_on: v[2] } as unknown as DeviceStateRow),
 };
 
 function createPostgresHotReads(pool: pg.Pool): HotReads {
   return {
-    async findUserById(id) {
-      const { rows } = await pool.query<UserRow>(USER_BY_ID, [id]);
-      return rows[0] && toUser(rows[0]);
-    },
-    async findDeviceState(userId) {
-      const { rows } = await pool.query(DEVICE_STATE, [userId]);
-      return rows[0];
-    },
-    async findUserWithMfaState(id) {
-      const { rows } = await pool.query<UserWithMfaStateRow>(USER_WITH_MFA_STATE, [id]);
-      return rows[0] && toUserWithMfaState(rows[0]);
-    },
+    findUserById: (id) => readHotRow(pool, USER_BY_ID, [id]),
+    findDeviceState: (userId) => readHotRow(pool, DEVICE_STATE, [userId]),
+    findUserWithMfaState: createBatchedRead(pool, USERS_WITH_MFA_STATE),
   };
 }
 
