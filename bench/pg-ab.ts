@@ -8,7 +8,7 @@ import { openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpuMicros, fmt, generate, median, row } from './measure.js';
-import { freePort, STATUS_PATH } from './targets.js';
+import { freePort, STATUS_PATH, waitForFirstAnswer } from './targets.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,18 +26,6 @@ if (trees.length === 0 || !args.database || !args.redis)
   throw new Error('usage: pg-ab.ts --tree A --tree B --database postgres://… --redis redis://… [--dir DIR]');
 const dir = resolve(args.dir as string);
 
-async function waitUntilAnswering(port: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      await (await fetch(`http://127.0.0.1:${port}/csp/gateway/am/api/auth/token-public-key?format=jwks`)).arrayBuffer();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error('the server did not answer');
-}
-
 async function measure(tree: string) {
   const port = await freePort();
   const serverArgs = [join(tree, 'bin', 'principal-mfa'), 'serve', '--port', String(port), '--database', args.database as string];
@@ -45,7 +33,7 @@ async function measure(tree: string) {
   const server = spawn('taskset', ['-c', '0', process.execPath, ...serverArgs], { stdio: ['ignore', openSync(join(dir, 'server-ab.log'), 'w'), 'inherit'] });
   const exited = new Promise((r) => server.once('exit', r));
   try {
-    await waitUntilAnswering(port);
+    await waitForFirstAnswer(port);
     return await generate(
       { serverCore: ['taskset', '-c', '0'], generatorCore: ['taskset', '-c', '1'] },
       {

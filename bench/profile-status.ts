@@ -12,7 +12,7 @@ import { mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpuMicros, fmt, generate } from './measure.js';
-import { freePort, STATUS_PATH } from './targets.js';
+import { freePort, STATUS_PATH, waitForFirstAnswer } from './targets.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,18 +36,6 @@ interface ProfileNode {
   hitCount?: number;
 }
 
-async function waitUntilAnswering(port: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      await (await fetch(`http://127.0.0.1:${port}/csp/gateway/am/api/auth/token-public-key?format=jwks`)).arrayBuffer();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error('the server did not answer');
-}
-
 const port = await freePort();
 const serverArgs = ['--cpu-prof', '--cpu-prof-dir', profileDir, join(tree, 'bin', 'principal-mfa'), 'serve', '--port', String(port)];
 serverArgs.push('--database', args.database ?? `sqlite:${join(dir, 'bench.db')}`, '--master-key-file', join(dir, 'master.key'), '--log-level', 'info');
@@ -56,7 +44,7 @@ const server = spawn('taskset', ['-c', '0', process.execPath, ...serverArgs], {
   stdio: ['ignore', openSync(join(dir, 'server-profiled.log'), 'w'), 'inherit'],
 });
 const exited = new Promise((r) => server.once('exit', r));
-await waitUntilAnswering(port);
+await waitForFirstAnswer(port);
 const result = await generate(
   { serverCore: ['taskset', '-c', '0'], generatorCore: ['taskset', '-c', '1'] },
   {

@@ -134,3 +134,16 @@ export function serverTarget(
     },
   };
 }
+
+/** For the profiling scripts, which start a server by hand: resolves at its first answer (30 s at most). */
+export async function waitForFirstAnswer(port: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      await (await fetch(`http://127.0.0.1:${port}/csp/gateway/am/api/auth/token-public-key?format=jwks`)).arrayBuffer();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error('the server did not answer');
+}

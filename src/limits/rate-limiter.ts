@@ -57,26 +57,27 @@ export class MemoryRateLimiter implements RateLimiter {
     let window = this.windows.get(key);
     if (!window || window.resetAt <= now) this.windows.set(key, (window = { count: 0, resetAt: now + this.windowMs }));
     window.count++;
-    const allowed = window.count <= this.limit;
-    if (!allowed) this.onRefused?.();
-    return this.decision(window.count, window.resetAt - now, allowed);
+    const decision = windowDecision(this, window.count, window.resetAt - now);
+    if (!decision.allowed) this.onRefused?.();
+    return decision;
   }
 
   private sweep(now: number): void {
     for (const [key, window] of this.windows) if (window.resetAt <= now) this.windows.delete(key);
     this.nextSweep = now + this.windowMs;
   }
+}
 
-  private decision(count: number, msLeft: number, allowed: boolean): RateLimitDecision {
-    return {
-      allowed,
-      limit: this.limit,
-      remaining: Math.max(0, this.limit - count),
-      resetSeconds: Math.max(1, Math.ceil(msLeft / 1000)),
-      windowSeconds: this.windowSeconds,
-      policy: this.policy,
-    };
-  }
+/** The decision on a window's count-th event (refused ones count too) with msLeft until the window resets. */
+export function windowDecision(limiter: Pick<RateLimiter, 'policy' | 'limit' | 'windowSeconds'>, count: number, msLeft: number): RateLimitDecision {
+  return {
+    allowed: count <= limiter.limit,
+    limit: limiter.limit,
+    remaining: Math.max(0, limiter.limit - count),
+    resetSeconds: Math.max(1, Math.ceil(msLeft / 1000)),
+    windowSeconds: limiter.windowSeconds,
+    policy: limiter.policy,
+  };
 }
 
 /** A one-minute window in this process's memory. */

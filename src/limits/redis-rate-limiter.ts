@@ -3,7 +3,7 @@
 // same keys, same counter, same window (see the README's dependency list for why). The events of one event-loop
 // turn (every request read in one poll phase) go to Redis as one script call over all their keys.
 import type { Redis } from 'ioredis';
-import type { RateLimitDecision, RateLimiter } from './rate-limiter.js';
+import { type RateLimitDecision, type RateLimiter, windowDecision } from './rate-limiter.js';
 
 /**
  * One event in the window of each of KEYS (a key may appear several times: one event each, in order); ARGV[1] is
@@ -106,22 +106,15 @@ export class RedisRateLimiter implements RateLimiter {
     }
   }
 
+  private decision(count: number, msLeft: number): RateLimitDecision {
+    const decision = windowDecision(this, count, msLeft);
+    if (!decision.allowed) this.onRefused?.();
+    return decision;
+  }
+
   /** One event Redis could not count: the fallback answers it, or it rejects. */
   private fail(waiter: Waiter, cause: unknown): void {
     if (this.fallback) this.fallback.consume(waiter.key).then(waiter.resolve, waiter.reject);
     else waiter.reject(cause);
-  }
-
-  private decision(count: number, msLeft: number): RateLimitDecision {
-    const allowed = count <= this.limit;
-    if (!allowed) this.onRefused?.();
-    return {
-      allowed,
-      limit: this.limit,
-      remaining: Math.max(0, this.limit - count),
-      resetSeconds: Math.max(1, Math.ceil(msLeft / 1000)),
-      windowSeconds: this.windowSeconds,
-      policy: this.policy,
-    };
   }
 }

@@ -5,6 +5,7 @@
 // answered from a statement that started after it was asked for, so a change committed before a request arrived (a
 // disable or delete by the CLI) is what that request sees.
 import type pg from 'pg';
+import { NamedStatementExecution } from './postgres-hot-read.js';
 
 /** A statement over many keys: `$1` is a text array of keys; each row carries its key in the first column. */
 export interface BatchedStatement<Row> {
@@ -19,18 +20,6 @@ interface Waiter<Row> {
   reject(error: Error): void;
 }
 
-/** pg's Connection, as far as this submittable drives it (as pg's own Query does). */
-interface Connection {
-  stream: { cork?(): void; uncork?(): void };
-  parsedStatements: Record<string, string>;
-  submittedNamedStatements: Record<string, string>;
-  parse(query: { name: string; text: string; types: [] }): void;
-  bind(config: { statement: string; values: unknown[] }): void;
-  execute(config: { rows: number }): void;
-  sync(): void;
-  sendCopyFail(message: string): void;
-}
-
 /** A PostgreSQL array literal of text elements: each quoted, with `"` and `\` escaped, so any key is one element. */
 export const textArrayLiteral = (keys: Iterable<string>): string => {
   let literal = '{';
@@ -39,10 +28,8 @@ export const textArrayLiteral = (keys: Iterable<string>): string => {
 };
 
 /** One batch on the wire: a pg submittable (see postgres-hot-read.ts) that answers each waiter by its key. */
-class Batch<Row> {
+class Batch<Row> extends NamedStatementExecution {
   callback: ((error: Error | null) => void) | undefined;
-  readonly name: string;
-  readonly text: string;
   private failure: Error | undefined;
   private done = false;
 
@@ -50,27 +37,11 @@ class Batch<Row> {
     private readonly statement: BatchedStatement<Row>,
     private readonly waiters: Map<string, Waiter<Row>[]>,
   ) {
-    this.name = statement.name;
-    this.text = statement.text;
+    super(statement);
   }
 
-  submit(connection: Connection): Error | null {
-    const previous = connection.parsedStatements[this.name] ?? connection.submittedNamedStatements[this.name];
-    if (previous !== undefined && previous !== this.text)
-      return new Error(`Prepared statements must be unique - '${this.name}' was used for a different statement`);
-    connection.stream.cork?.();
-    try {
-      if (previous === undefined) {
-        connection.parse({ name: this.name, text: this.text, types: [] });
-        connection.submittedNamedStatements[this.name] = this.text;
-      }
-      connection.bind({ statement: this.name, values: [textArrayLiteral(this.waiters.keys())] });
-      connection.execute({ rows: 0 });
-      connection.sync();
-    } finally {
-      connection.stream.uncork?.();
-    }
-    return null;
+  protected values(): unknown[] {
+    return [textArrayLiteral(this.waiters.keys())];
   }
 
   handleDataRow(message: { fields: (string | null)[] }): void {
@@ -111,15 +82,6 @@ class Batch<Row> {
     this.done = true;
     this.callback?.(error);
   }
-
-  handleRowDescription(): void {}
-  handleCommandComplete(): void {}
-  handleEmptyQuery(): void {}
-  handlePortalSuspended(): void {}
-  handleCopyInResponse(connection: Connection): void {
-    connection.sendCopyFail('No source stream defined');
-  }
-  handleCopyData(): void {}
 }
 
 /** read(key): the row of that key (undefined: none), from the batch of the current event-loop turn. */

@@ -18,7 +18,7 @@ export interface HotStatement<Row> {
 }
 
 /** The parts of pg's Connection a submittable drives (pg/lib/connection.js, as pg's Query uses them). */
-interface Connection {
+export interface Connection {
   stream: { cork?(): void; uncork?(): void };
   parsedStatements: Record<string, string>;
   submittedNamedStatements: Record<string, string>;
@@ -31,25 +31,21 @@ interface Connection {
 
 type Callback<Row> = (error: Error | null, row?: Row) => void;
 
-/** One execution: the pool hands it to a client, the client feeds it the server's messages until ReadyForQuery. */
-class HotRead<Row> {
-  /** Set by the client (pool.query's callback). */
-  callback: Callback<Row> | undefined;
+/**
+ * A named statement's one execution as a submittable: the pool hands it to a client, the client feeds it the server's
+ * messages until ReadyForQuery. Subclasses say what to bind and what to do with the rows and the end.
+ */
+export abstract class NamedStatementExecution {
   /** The client reads these to track the named statement (pg/lib/client.js _handleParseComplete, _handleErrorMessage). */
   readonly name: string;
   readonly text: string;
-  private row: Row | undefined;
-  /** A row that could not be mapped: answered at ReadyForQuery, when the connection is free again (as pg's Query does). */
-  private unmappable: Error | undefined;
-  private failed = false;
 
-  constructor(
-    private readonly statement: HotStatement<Row>,
-    private readonly values: unknown[],
-  ) {
+  constructor(statement: { name: string; text: string }) {
     this.name = statement.name;
     this.text = statement.text;
   }
+
+  protected abstract values(): unknown[];
 
   submit(connection: Connection): Error | null {
     const previous = connection.parsedStatements[this.name] ?? connection.submittedNamedStatements[this.name];
@@ -63,13 +59,48 @@ class HotRead<Row> {
         connection.submittedNamedStatements[this.name] = this.text;
       }
       // No Describe: the statement's columns are known here, so the server sends no row description to parse.
-      connection.bind({ statement: this.name, values: this.values });
+      connection.bind({ statement: this.name, values: this.values() });
       connection.execute({ rows: 0 });
       connection.sync();
     } finally {
       connection.stream.uncork?.();
     }
     return null;
+  }
+
+  abstract handleDataRow(message: { fields: (string | null)[] }): void;
+  abstract handleReadyForQuery(): void;
+  abstract handleError(error: Error): void;
+
+  // Nothing to do for these: no Describe was sent, no row limit, no COPY.
+  handleRowDescription(): void {}
+  handleCommandComplete(): void {}
+  handleEmptyQuery(): void {}
+  handlePortalSuspended(): void {}
+  handleCopyInResponse(connection: Connection): void {
+    connection.sendCopyFail('No source stream defined');
+  }
+  handleCopyData(): void {}
+}
+
+/** One execution of a one-row statement. */
+class HotRead<Row> extends NamedStatementExecution {
+  /** Set by the client (pool.query's callback). */
+  callback: Callback<Row> | undefined;
+  private row: Row | undefined;
+  /** A row that could not be mapped: answered at ReadyForQuery, when the connection is free again (as pg's Query does). */
+  private unmappable: Error | undefined;
+  private failed = false;
+
+  constructor(
+    private readonly statement: HotStatement<Row>,
+    private readonly boundValues: unknown[],
+  ) {
+    super(statement);
+  }
+
+  protected values(): unknown[] {
+    return this.boundValues;
   }
 
   handleDataRow(message: { fields: (string | null)[] }): void {
@@ -91,16 +122,6 @@ class HotRead<Row> {
     this.failed = true;
     this.callback?.(error);
   }
-
-  // Nothing to do for these: no Describe was sent, no row limit, no COPY.
-  handleRowDescription(): void {}
-  handleCommandComplete(): void {}
-  handleEmptyQuery(): void {}
-  handlePortalSuspended(): void {}
-  handleCopyInResponse(connection: Connection): void {
-    connection.sendCopyFail('No source stream defined');
-  }
-  handleCopyData(): void {}
 }
 
 /** The one row of `statement` for these values (undefined: none), through the pool like any query (its checkout, timeouts and error handling). */
