@@ -3,6 +3,7 @@
 // flag raised; TOTP principals are many enough that none is asked twice in one 30-second step.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { timeStep } from '../src/mfa/totp.js';
 import { API_TOKEN_EXCHANGE_PATH } from '../src/paths.js';
 import type { LoadResult } from './load-generator.js';
 import { cpuMicros, fmt, generate, median, row } from './measure.js';
@@ -33,9 +34,14 @@ export async function measureExchanges(p: Pinning, server: RunningTarget, plan: 
   ];
   // Over the whole run no API token may exceed its per-minute limit: at most 50 uses of each, all rounds included.
   const maxRequests = Math.floor((50 * plan.seeded.apiTokens.length) / plan.rounds);
+  let lastTotpStep: number | undefined;
   for (let round = 1; round <= plan.rounds; round++) {
     plan.log(`exchange round ${round}/${plan.rounds}`);
     for (const kind of kinds) {
+      // Each round's load generator is a new process that starts its rotation over the principals again, and a
+      // passcode is accepted once per principal and time step: a TOTP round starts in a later step than the
+      // previous one ended in, or its first principals' passcodes would be refused as replays.
+      if ('totpFile' in kind.exchange && lastTotpStep !== undefined) await untilStepAfter(lastTotpStep);
       const result = await generate(p, {
         port: server.port,
         path: API_TOKEN_EXCHANGE_PATH,
@@ -46,6 +52,7 @@ export async function measureExchanges(p: Pinning, server: RunningTarget, plan: 
         maxRequests,
         serverPid: server.pid,
       });
+      if ('totpFile' in kind.exchange) lastTotpStep = timeStep(Date.now());
       kind.results.push(result);
       plan.log(row(kind.name, result));
     }
@@ -60,4 +67,8 @@ export async function measureExchanges(p: Pinning, server: RunningTarget, plan: 
     );
     if (errors > 0) process.exitCode = 1;
   }
+}
+
+async function untilStepAfter(step: number): Promise<void> {
+  while (timeStep(Date.now()) <= step) await new Promise((r) => setTimeout(r, 200));
 }
