@@ -56,9 +56,8 @@ const types = {
  */
 const USER_COLUMN_LIST = USER_COLUMNS.map((c) => `users.${c}`).join(', ');
 
-/** A user row from columns in USER_COLUMNS order, the values as PostgreSQL sent them (text). */
-const userRow = (v: (string | null)[]) =>
-  ({ id: v[0], username: v[1], domain: v[2], org_id: v[3], enabled: v[4], password_hash: v[5], issuer: v[6], subject: v[7] }) as unknown as UserRow;
+/** A user row from columns in USER_COLUMNS order (derived from it, so the two cannot drift apart), the values as PostgreSQL sent them (text). */
+const userRow = (v: (string | null)[]) => Object.fromEntries(USER_COLUMNS.map((column, i) => [column, v[i]])) as unknown as UserRow;
 
 const USER_BY_ID: HotStatement<User> = {
   name: 'principal-mfa:user-by-id',
@@ -77,18 +76,11 @@ const USERS_WITH_MFA_STATE: BatchedStatement<UserWithMfaState> = {
     'from users left join mfa_devices on mfa_devices.user_id = users.id where users.id = any($1::varchar[])',
   toRow: (v) =>
     toUserWithMfaState({
-      id: v[0],
-      username: v[1],
-      domain: v[2],
-      org_id: v[3],
-      enabled: v[4],
-      password_hash: v[5],
-      issuer: v[6],
-      subject: v[7],
-      device_name: v[8],
-      activated_at: v[9],
-      turned_on: v[10],
-      first_passkey_name: v[11],
+      ...userRow(v),
+      device_name: v[USER_COLUMNS.length],
+      activated_at: v[USER_COLUMNS.length + 1],
+      turned_on: v[USER_COLUMNS.length + 2],
+      first_passkey_name: v[USER_COLUMNS.length + 3],
     } as unknown as UserWithMfaStateRow),
 };
 const DEVICE_STATE: HotStatement<DeviceState> = {
